@@ -1,0 +1,90 @@
+"""Sportello: a modular CRM. This module is the public surface for plugin authors.
+
+Everything a plugin needs is importable from here; ``sportello.core`` is internal and
+may change between minor versions. Importing this package loads no plugin.
+"""
+
+from __future__ import annotations
+
+__version__ = "1.0.0"
+
+from flask_babel import gettext, lazy_gettext, ngettext
+
+from .core import hookimpl
+from .core.access import entity_name, select_visible, visible
+from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
+from .core.db import Model, TimestampMixin, session, utcnow
+from .core.errors import ConfigError, PluginError, SportelloError
+from .core.pagination import Filter, Page, paginate
+from .core.settings_store import get_setting
+from .core.types import (
+    STANDARD_PROFILES,
+    DashboardWidget,
+    Deadline,
+    DemoContext,
+    Event,
+    EventType,
+    Grant,
+    ImportTarget,
+    MenuItem,
+    NotificationChannel,
+    Permission,
+    PersonalDataSection,
+    PluginInfo,
+    RecordTab,
+    ReportDefinition,
+    Scope,
+    SearchResult,
+    Section,
+    SettingsSection,
+)
+from .core.web import public
+from .core.web.guards import requires
+
+__all__ = [
+    "STANDARD_PROFILES",
+    "ApiBlueprint",
+    "ConfigError",
+    "DashboardWidget",
+    "Deadline",
+    "DemoContext",
+    "Event",
+    "EventType",
+    "Filter",
+    "Grant",
+    "ImportTarget",
+    "ListArgs",
+    "MenuItem",
+    "Model",
+    "NotificationChannel",
+    "Page",
+    "Permission",
+    "PersonalDataSection",
+    "PluginError",
+    "PluginInfo",
+    "RecordTab",
+    "ReportDefinition",
+    "Scope",
+    "SearchResult",
+    "Section",
+    "SettingsSection",
+    "SportelloError",
+    "TimestampMixin",
+    "__version__",
+    "api_list",
+    "entity_name",
+    "get_setting",
+    "gettext",
+    "hookimpl",
+    "lazy_gettext",
+    "ngettext",
+    "page_schema",
+    "paginate",
+    "problem",
+    "public",
+    "requires",
+    "select_visible",
+    "session",
+    "utcnow",
+    "visible",
+]

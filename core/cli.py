@@ -1,0 +1,408 @@
+"""The ``sportello`` command line.
+
+Errors meant for people (:class:`~sportello.core.errors.SportelloError`) are printed as
+one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from flask import Flask
+
+from .config import instance_path, load_config, read_instance_file, write_instance_file
+from .errors import ConfigError, SportelloError
+
+BUILTIN_PROFILE_HELP = "system_admin, crm_admin, project_manager, salesperson, salesperson_lists, assignee"
+
+
+class AppHolder:
+    """Builds the application once, on first need, so `plugins` commands work without it."""
+
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    def get(self) -> Flask:
+        if self._app is None:
+            from .app import create_app
+
+            self._app = create_app()
+        return self._app
+
+
+def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run the command inside an application context; the app is its first argument."""
+
+    @wraps(command)
+    @click.pass_obj
+    def wrapper(holder: AppHolder, *args: Any, **kwargs: Any) -> Any:
+        app = holder.get()
+        with app.app_context():
+            return command(app, *args, **kwargs)
+
+    return wrapper
+
+
+class SportelloGroup(click.Group):
+    """The root group: built-in commands plus those plugins add with ``cli_commands``."""
+
+    def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
+        holder: AppHolder = ctx.ensure_object(AppHolder)
+        try:
+            app = holder.get()
+        except SportelloError:
+            return {}
+        found: dict[str, click.Command] = {}
+        for plugin, commands in app.extensions["sportello"].plugins.call_in_order("cli_commands"):
+            for command in commands:
+                if command.name in self.commands or command.name in found:
+                    raise SportelloError(f"plugin {plugin!r}: command name {command.name!r} is already taken.")
+                found[command.name or ""] = _in_app_context(command, holder)
+        return found
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._plugin_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.commands:
+            return self.commands[name]
+        return self._plugin_commands(ctx).get(name)
+
+
+def _in_app_context(command: click.Command, holder: AppHolder) -> click.Command:
+    """Make a plugin's command run inside the application context."""
+    original = command.invoke
+
+    def invoke(ctx: click.Context) -> Any:
+        with holder.get().app_context():
+            return original(ctx)
+
+    command.invoke = invoke  # type: ignore[method-assign]
+    return command
+
+
+@click.group(cls=SportelloGroup)
+@click.version_option(package_name="sportello", prog_name="sportello")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Sportello, the modular CRM."""
+    ctx.ensure_object(AppHolder)
+
+
+def main() -> None:
+    """Entry point of the ``sportello`` console script."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except SportelloError as error:
+        click.secho(f"Error: {error}", fg="red", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+# ---------------------------------------------------------------------------
+# init, demo, serve, worker, check
+# ---------------------------------------------------------------------------
+
+
+def ensure_instance() -> None:
+    """Create the instance folder and a secret key the first time."""
+    folder = instance_path()
+    current = read_instance_file(folder)
+    if not current.get("SECRET_KEY") and not os.environ.get("SPORTELLO_SECRET_KEY"):
+        write_instance_file(folder, {"SECRET_KEY": secrets.token_hex(32)})
+
+
+@cli.command()
+@click.pass_obj
+def init(holder: AppHolder) -> None:
+    """Create the instance folder, the database tables and the standard profiles."""
+    ensure_instance()
+    app = holder.get()
+    with app.app_context():
+        from .setup import prepare_database
+
+        applied = prepare_database(app)
+    click.echo(f"Instance: {app.config['INSTANCE_PATH']}")
+    click.echo(f"Database ready: {', '.join(applied)} migrated.")
+    click.echo("Next: `sportello user create --email you@example.com --name 'Your Name' --profile system_admin`, then `sportello serve`.")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--no-serve", is_flag=True, help="Prepare the demo and exit without starting the server.")
+@click.pass_obj
+def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
+    """Create a demo database with demo users and data, then start the server."""
+    ensure_instance()
+    app = holder.get()
+    with app.app_context():
+        from .demo import load_demo
+
+        report = load_demo(app)
+    url = f"http://{host}:{port}/"
+    click.echo("")
+    click.secho("Sportello demo is ready.", fg="green", bold=True)
+    click.echo(f"  Database : {app.extensions['sportello'].db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"  Modules  : {', '.join(app.extensions['sportello'].plugins.order) or 'core only'}")
+    click.echo("  Sign in with (password for every user: " + report.password + "):")
+    for profile, email in report.logins:
+        click.echo(f"    {profile:<20} {email}")
+    if not report.created:
+        click.echo("  (demo data was already loaded; nothing was added)")
+    if no_serve:
+        return
+    click.echo(f"  Open     : {url}")
+    click.echo("")
+    _serve(app, host, port)
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.pass_obj
+def serve(holder: AppHolder, host: str, port: int) -> None:
+    """Serve the web interface with the built-in server (use gunicorn in production)."""
+    app = holder.get()
+    click.echo(f"Sportello on http://{host}:{port}/ (press Ctrl+C to stop)")
+    _serve(app, host, port)
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run the jobs waiting now, then exit.")
+@with_app
+def worker(app: Flask, burst: bool) -> None:
+    """Run background jobs from Redis (needs SPORTELLO_REDIS_URL)."""
+    from .jobs import run_worker
+
+    run_worker(app, burst=burst)
+
+
+@cli.command()
+@click.pass_obj
+def check(holder: AppHolder) -> None:
+    """Check the configuration and reach the database, Redis and SMTP."""
+    from .checks import CheckResult, check_database, check_redis, check_smtp
+
+    marks = {True: click.style("ok  ", fg="green"), False: click.style("FAIL", fg="red"), None: click.style("skip", fg="yellow")}
+    try:
+        app = holder.get()
+    except SportelloError as error:
+        click.echo(f"{marks[False]} Configuration: {error}")
+        sys.exit(1)
+    state = app.extensions["sportello"]
+    results = [
+        CheckResult("Configuration", True, f"instance {app.config['INSTANCE_PATH']}, mode {app.config['MODE']}, modules: {', '.join(state.plugins.order) or 'core only'}"),
+        check_database(state.db),
+        check_redis(app.config["REDIS_URL"]),
+        check_smtp(app.config),
+    ]
+    if results[1].ok:
+        with app.app_context():
+            from .migrate import states
+
+            behind = [s.branch for s in states(app) if s.enabled and not s.up_to_date]
+        results.append(
+            CheckResult("Migrations", not behind, "up to date" if not behind else f"{', '.join(behind)} not at head: run `sportello db upgrade`")
+        )
+    for result in results:
+        click.echo(f"{marks[result.ok]} {result.name}: {result.detail}")
+    if any(result.ok is False for result in results):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------
+# db
+# ---------------------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations of the core and the plugins."""
+
+
+@db.command("upgrade")
+@click.argument("branches", nargs=-1)
+@click.pass_obj
+def db_upgrade(holder: AppHolder, branches: tuple[str, ...]) -> None:
+    """Migrate the core and every enabled plugin (or only BRANCHES) to their latest revision."""
+    app = holder.get()
+    with app.app_context():
+        from .setup import prepare_database
+
+        applied = prepare_database(app, list(branches) or None)
+    click.echo(f"Up to date: {', '.join(applied)}.")
+
+
+@db.command("current")
+@with_app
+def db_current(app: Flask) -> None:
+    """Show where the core and each installed plugin stand."""
+    from .migrate import states, unknown_revisions
+
+    for state in states(app):
+        status = "up to date" if state.up_to_date else ("not installed in the database" if state.current is None else "behind")
+        flag = "" if state.enabled else " (plugin disabled)"
+        click.echo(f"{state.branch:<16} {state.current or '-':<16} head {state.head or '-':<16} {status}{flag}")
+    for revision in unknown_revisions(app):
+        click.echo(f"{'?':<16} {revision:<16} belongs to no installed plugin: see `sportello db forget --help`")
+
+
+@db.command("downgrade")
+@click.argument("target")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_app
+def db_downgrade(app: Flask, target: str, yes: bool) -> None:
+    """Downgrade to TARGET; `PLUGIN@base` removes a plugin's tables and data for good."""
+    from .migrate import downgrade
+
+    if not yes:
+        click.confirm(f"Downgrade to {target}? Tables dropped this way lose their data.", abort=True)
+    downgrade(app, target)
+    click.echo(f"Downgraded to {target}.")
+
+
+@db.command("revision")
+@click.option("--plugin", "plugin", default="core", show_default=True, help="Whose versions folder receives it.")
+@click.option("-m", "--message", required=True, help="What the revision does.")
+@click.option("--autogenerate", is_flag=True, help="Compare the models with the database (the plugin's tables only).")
+@with_app
+def db_revision(app: Flask, plugin: str, message: str, autogenerate: bool) -> None:
+    """Write a new revision for the core or a plugin."""
+    from .migrate import revision
+
+    revision(app, plugin, message, autogenerate)
+
+
+@db.command("forget")
+@click.argument("plugin")
+@click.option("--drop-tables", is_flag=True, help="Also drop the tables named PLUGIN_*.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_app
+def db_forget(app: Flask, plugin: str, drop_tables: bool, yes: bool) -> None:
+    """Clean up after PLUGIN was uninstalled without `db downgrade PLUGIN@base`."""
+    from .migrate import forget
+
+    if drop_tables and not yes:
+        click.confirm(f"Drop every table named {plugin}_* and its data?", abort=True)
+    revisions, tables = forget(app, plugin, drop_tables)
+    click.echo(f"Forgotten revisions: {', '.join(revisions) or 'none'}; dropped tables: {', '.join(tables) or 'none'}.")
+
+
+# ---------------------------------------------------------------------------
+# plugins
+# ---------------------------------------------------------------------------
+
+
+@cli.group()
+def plugins() -> None:
+    """List, enable and disable plugins (edits the instance file)."""
+
+
+def _configured_plugins() -> tuple[list[str] | None, list[str]]:
+    from .plugins import installed_plugins
+
+    config = load_config()
+    return config["PLUGINS"], list(installed_plugins())
+
+
+@plugins.command("list")
+def plugins_list() -> None:
+    """Show installed plugins and whether each is enabled."""
+    from .plugins import installed_plugins
+
+    requested, _installed = _configured_plugins()
+    found = installed_plugins()
+    if not found:
+        click.echo("No plugin is installed. Install one with `pip install ./plugins/NAME`.")
+        return
+    for name, plugin in found.items():
+        enabled = requested is None or name in requested
+        mark = click.style("enabled ", fg="green") if enabled else click.style("disabled", fg="yellow")
+        click.echo(f"{mark} {name:<14} {plugin.version or '?':<10} {plugin.summary}")
+    if requested is None:
+        click.echo("(no `plugins` setting: every installed plugin is enabled)")
+
+
+def _save_plugins(names: list[str], message: str) -> None:
+    from .plugins import load_plugins
+
+    load_plugins(names)  # refuses a broken, incompatible or incomplete set before saving
+    path = write_instance_file(instance_path(), {"PLUGINS": names})
+    click.echo(message)
+    click.echo(f"Saved in {path}. Restart Sportello, then run `sportello db upgrade`.")
+    if "SPORTELLO_PLUGINS" in os.environ:
+        click.secho("Note: SPORTELLO_PLUGINS is set in the environment and overrides the instance file.", fg="yellow")
+
+
+@plugins.command("enable")
+@click.argument("names", nargs=-1, required=True)
+def plugins_enable(names: tuple[str, ...]) -> None:
+    """Enable plugins NAMES; their tables are created by `sportello db upgrade`."""
+    requested, installed = _configured_plugins()
+    current = list(installed if requested is None else requested)
+    for name in names:
+        if name not in installed:
+            raise ConfigError(f"plugin {name!r} is not installed (installed: {', '.join(installed) or 'none'}).")
+    updated = sorted({*current, *names})
+    _save_plugins(updated, f"Enabled: {', '.join(names)}. Any data they had before is back as it was.")
+
+
+@plugins.command("disable")
+@click.argument("names", nargs=-1, required=True)
+def plugins_disable(names: tuple[str, ...]) -> None:
+    """Disable plugins NAMES; their tables and data are kept."""
+    requested, installed = _configured_plugins()
+    current = list(installed if requested is None else requested)
+    unknown = [name for name in names if name not in current]
+    if unknown:
+        raise ConfigError(f"plugin {unknown[0]!r} is not enabled (enabled: {', '.join(current) or 'none'}).")
+    updated = [name for name in current if name not in names]
+    _save_plugins(
+        updated,
+        f"Disabled: {', '.join(names)}. Their tables and data stay in the database; enable them again to get everything back.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# users
+# ---------------------------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Manage users from the command line."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="Sign-in e-mail address.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--profile", default="system_admin", show_default=True, help=f"Profile code ({BUILTIN_PROFILE_HELP}, or a custom one).")
+@click.option("--language", type=click.Choice(["it", "en"]), default="it", show_default=True)
+@click.password_option(help="Password (asked when not given).")
+@with_app
+def user_create(app: Flask, email: str, name: str, profile: str, language: str, password: str) -> None:
+    """Create a user who can sign in."""
+    from .users import create_user
+
+    created = create_user(email=email, name=name, profile_code=profile, password=password, language=language)
+    click.echo(f"Created {created.email} ({created.profile.name}).")

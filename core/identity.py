@@ -1,0 +1,140 @@
+"""Users and profiles: who can sign in, and which permissions and scopes they hold."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .db import Model, TimestampMixin, utcnow
+from .types import Scope
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def check_password(stored_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches ``stored_hash``; never raises."""
+    if not stored_hash:
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class Profile(Model):
+    """A set of permission codes plus a scope per data section."""
+
+    __tablename__ = "core_profile"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    standard: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    permissions: Mapped[list[ProfilePermission]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", lazy="selectin"
+    )
+    scopes: Mapped[list[ProfileScope]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def permission_codes(self) -> frozenset[str]:
+        return frozenset(grant.code for grant in self.permissions)
+
+    def scope_for(self, section: str) -> Scope:
+        for row in self.scopes:
+            if row.section == section:
+                return Scope(row.scope)
+        return Scope.NONE
+
+
+class ProfilePermission(Model):
+    """One permission code granted to a profile."""
+
+    __tablename__ = "core_profile_permission"
+    __table_args__ = (UniqueConstraint("profile_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("core_profile.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(120))
+    profile: Mapped[Profile] = relationship(back_populates="permissions")
+
+
+class ProfileScope(Model):
+    """How much of one section a profile reaches (none, own, list, all)."""
+
+    __tablename__ = "core_profile_scope"
+    __table_args__ = (UniqueConstraint("profile_id", "section"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("core_profile.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[str] = mapped_column(String(8), default=Scope.NONE.value)
+    profile: Mapped[Profile] = relationship(back_populates="scopes")
+
+
+class KnownPermission(Model):
+    """Every permission code the installation has seen, so default grants apply once."""
+
+    __tablename__ = "core_known_permission"
+
+    code: Mapped[str] = mapped_column(String(120), primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(UserMixin, TimestampMixin, Model):
+    """A person who signs in."""
+
+    __tablename__ = "core_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(8))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    start_page: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(default=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("core_profile.id"))
+    profile: Mapped[Profile] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # flask-login asks this
+        return self.active
+
+    def can(self, code: str | None) -> bool:
+        """Whether the user's profile holds permission ``code`` (``None`` is always true)."""
+        if code is None:
+            return True
+        cached = self.__dict__.get("_codes")
+        if cached is None:
+            cached = self.profile.permission_codes()
+            self.__dict__["_codes"] = cached
+        return code in cached
+
+    def scope(self, section: str) -> Scope:
+        """The user's scope on a data section."""
+        return self.profile.scope_for(section)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = hash_password(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password(self.password_hash, password)
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    """The user with this e-mail address, compared without case."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))

@@ -1,0 +1,1 @@
+"""Alembic environment of Sportello (see :mod:`sportello.core.migrate`)."""

@@ -1,0 +1,1 @@
+"""The core's Alembic revisions (branch ``core``)."""

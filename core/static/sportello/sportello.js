@@ -1,0 +1,37 @@
+// Behaviour shared by every page. No inline scripts: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+
+  // Every htmx request carries the CSRF token of the page.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
+  });
+
+  // Record tabs load their content the first time they are shown.
+  document.addEventListener("shown.bs.tab", function (event) {
+    var target = event.target.getAttribute("data-bs-target");
+    var pane = target && document.querySelector(target);
+    if (pane && window.htmx) { window.htmx.trigger(pane, "shown-tab"); }
+  });
+
+  // The global search popup closes with Escape or a click elsewhere.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") {
+      var popup = document.getElementById("search-popup");
+      if (popup) { popup.innerHTML = ""; }
+    }
+  });
+  document.addEventListener("click", function (event) {
+    var popup = document.getElementById("search-popup");
+    if (popup && !event.target.closest(".topbar-search")) { popup.innerHTML = ""; }
+  });
+
+  // Forms that ask before doing something destructive: data-confirm="message".
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  }, true);
+
+  // Exact dates on hover for relative times: <time datetime=".." title="..">.
+})();

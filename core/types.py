@@ -1,0 +1,287 @@
+"""Small typed objects that hooks return, so that plugins and the core agree on shapes.
+
+They are re-exported from :mod:`sportello`; plugin authors build them, the core reads them.
+New fields are only ever added with a default, so existing plugins keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from marshmallow import Schema
+    from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin says about itself, declared once as ``PLUGIN`` in its package.
+
+    :param name: the entry-point name, also the prefix of its tables and URLs.
+    :param title: the name shown to people (translatable with ``lazy_gettext``).
+    :param version: the plugin's own version.
+    :param requires: plugins that must be enabled for this one to work.
+    :param optional: plugins this one uses when they are enabled (ordered before it).
+    :param core: the range of Sportello versions it works with, e.g. ``">=1.0,<2"``.
+    :param description: one sentence for the plugin list.
+    """
+
+    name: str
+    title: Any
+    version: str = "0.0.0"
+    requires: Sequence[str] = ()
+    optional: Sequence[str] = ()
+    core: str = ">=1.0,<2"
+    description: Any = ""
+
+
+class Scope(str, Enum):
+    """How much of a section a profile reaches."""
+
+    NONE = "none"
+    OWN = "own"
+    LIST = "list"  # sees the rows in lists, cannot open the record
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A permission code a profile can be granted, e.g. ``leads.create``.
+
+    :param code: ``<plugin>.<action>``, unique across the installation.
+    :param label: shown in the profile editor.
+    :param section: the section (menu area) it belongs to, used to group ticks.
+    """
+
+    code: str
+    label: Any
+    section: str = "core"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of data whose rows are filtered by scope (companies, leads, ...)."""
+
+    code: str
+    label: Any
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a standard profile receives from a plugin by default.
+
+    :param profile: one of the standard profile codes (see :data:`STANDARD_PROFILES`).
+    :param permissions: permission codes; ``"*"`` means every code the plugin declares.
+    :param scopes: section code to :class:`Scope`.
+    """
+
+    profile: str
+    permissions: Sequence[str] = ()
+    scopes: Mapping[str, Scope] = field(default_factory=dict)
+
+
+#: Standard profiles every installation has, in the order they are listed.
+STANDARD_PROFILES: tuple[str, ...] = (
+    "system_admin",
+    "crm_admin",
+    "project_manager",
+    "salesperson",
+    "salesperson_lists",
+    "assignee",
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry of the main menu.
+
+    :param label: the text shown.
+    :param endpoint: the Flask endpoint it opens.
+    :param icon: a Bootstrap Icons name without the ``bi-`` prefix.
+    :param permission: shown only to users holding it (``None``: every signed-in user).
+    :param order: position, lower first; core entries use 10, 20, ... 900.
+    :param group: ``"main"`` for the work sections, ``"admin"`` for administration.
+    """
+
+    label: Any
+    endpoint: str
+    icon: str = "circle"
+    permission: str | None = None
+    order: int = 100
+    group: str = "main"
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordTab:
+    """A tab on another plugin's record page, loaded on demand from ``url``.
+
+    :param key: unique on the page, used in the URL fragment.
+    :param label: the tab title.
+    :param url: a URL returning the tab's HTML fragment (fetched by htmx).
+    :param count: a number shown beside the label, or ``None``.
+    :param order: position, lower first.
+    """
+
+    key: str
+    label: Any
+    url: str
+    count: int | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class DashboardWidget:
+    """A block of the home page, loaded on demand from ``url``.
+
+    :param key: unique on the page.
+    :param title: the block's heading.
+    :param url: a URL returning the block's HTML fragment (fetched by htmx).
+    :param width: Bootstrap columns out of 12 on a wide screen.
+    :param order: position, lower first.
+    """
+
+    key: str
+    title: Any
+    url: str
+    width: int = 6
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """One hit of the global search; the caller has already applied visibility.
+
+    :param title: the record's name.
+    :param url: its page.
+    :param kind: what it is (``"Company"``, ``"Lead"``), shown as a badge.
+    :param detail: a short second line (city, status, ...).
+    :param score: relevance, higher first; ties keep plugin order.
+    """
+
+    title: str
+    url: str
+    kind: Any
+    detail: str = ""
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class SettingsSection:
+    """A group of settings edited on one admin page and stored in the database.
+
+    :param key: unique, usually the plugin name; values are read with ``get_setting(key, name)``.
+    :param title: the page title.
+    :param schema: a marshmallow schema class; each field becomes a form field, and its
+        ``metadata`` may carry ``label``, ``description`` and ``secret`` (masked input).
+    :param permission: who may edit them.
+    :param order: position in the settings menu.
+    """
+
+    key: str
+    title: Any
+    schema: type[Schema]
+    permission: str = "core.settings"
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class EventType:
+    """A system event a plugin emits, e.g. ``leads.status_changed``.
+
+    :param code: ``<plugin>.<what happened>``.
+    :param label: shown in the admin and in notification rules.
+    :param default_recipients: recipient kinds notified by default (``"owner"``, ...).
+    """
+
+    code: str
+    label: Any
+    default_recipients: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """A system event as subscribers receive it, after the change was committed."""
+
+    type: str
+    entity: str
+    record_id: int | None
+    payload: Mapping[str, Any]
+    actor_id: int | None
+    occurred_at: datetime
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A dated item for the calendar and the notices.
+
+    :param kind: ``<plugin>.<kind>``, matched by notification rules.
+    :param entity: the record's entity name, e.g. ``"projects.project"``.
+    :param record_id: the record's id.
+    :param due: the date.
+    :param title: shown in the calendar.
+    :param url: the record's page.
+    :param recipients: recipient kind to user ids, e.g. ``{"owner": [4]}``.
+    """
+
+    kind: str
+    entity: str
+    record_id: int
+    due: date
+    title: str
+    url: str
+    recipients: Mapping[str, Sequence[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NotificationChannel:
+    """A way to reach a person: ``send`` delivers one message or raises."""
+
+    code: str
+    label: Any
+    send: Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    """A report: its parameters, its visibility-filtered query, its columns and chart."""
+
+    key: str
+    title: Any
+    build: Callable[..., Any]
+    permission: str = "reports.view"
+    chart: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """An entity the generic CSV/XLSX importer can fill."""
+
+    key: str
+    label: Any
+    fields: Sequence[Any]
+    load: Callable[..., Any]
+    permission: str
+
+
+@dataclass(frozen=True)
+class PersonalDataSection:
+    """What one plugin holds about a data subject, for a GDPR export."""
+
+    plugin: str
+    title: Any
+    records: Sequence[Mapping[str, Any]]
+
+
+@dataclass
+class DemoContext:
+    """Handed to ``demo_data``: the session to add rows to and the demo users by profile."""
+
+    session: Session
+    users: Mapping[str, Any]
+    today: date
