@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
+from flask_babel import get_locale, lazy_gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
@@ -49,6 +50,8 @@ def init_web(app: Flask) -> None:
     """Install the frame around every page and register the core's pages."""
     login_manager = LoginManager(app)
     login_manager.login_view = "core.login"
+    login_manager.login_message = lazy_gettext("Sign in to open this page.")
+    login_manager.login_message_category = "info"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -147,6 +150,7 @@ def _layout_context() -> dict[str, Any]:
         "menu": menu,
         "active_endpoint": active_menu_endpoint(menu) if menu else None,
         "csrf_token": generate_csrf,
+        "get_locale": get_locale,
         "slot": lambda name, **ctx: render_slot(name, ctx),
         "organisation_name": _organisation_name(),
     }

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email
+from wtforms.validators import DataRequired
 
 from ..db import current_session
 from ..i18n import LANGUAGES
@@ -28,7 +28,7 @@ SEARCH_LIMIT_PER_PLUGIN = 10
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email()])
+    email = EmailField("E-mail", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Remember me")
 

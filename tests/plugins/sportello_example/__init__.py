@@ -1,0 +1,176 @@
+"""A test plugin that implements every hook the core calls: short notes owned by users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from marshmallow import Schema, fields, validate
+
+from sportello import (
+    DashboardWidget,
+    Grant,
+    MenuItem,
+    Permission,
+    PluginInfo,
+    Scope,
+    SearchResult,
+    Section,
+    SettingsSection,
+    hookimpl,
+)
+
+from . import hooks_published
+
+HERE = Path(__file__).parent
+
+PLUGIN = PluginInfo(
+    name="example",
+    title="Notes",
+    version="1.2.0",
+    core=">=1.0,<2",
+    description="Short notes, to test every hook of the core.",
+)
+
+
+class NoteSettings(Schema):
+    default_colour = fields.String(
+        load_default="yellow",
+        validate=validate.OneOf(["yellow", "green", "blue"]),
+        metadata={"label": "Default colour"},
+    )
+    max_length = fields.Integer(load_default=500, validate=validate.Range(min=10, max=5000), metadata={"label": "Longest note"})
+    shared = fields.Boolean(load_default=False, metadata={"label": "Notes are shared"})
+
+
+@hookimpl
+def plugin_hookspecs() -> list[object]:
+    return [hooks_published]
+
+
+@hookimpl
+def blueprints() -> list[Any]:
+    from .views import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def api_blueprints() -> list[Any]:
+    from .api import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def migrations() -> Path:
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def permissions() -> list[Any]:
+    return [
+        Section("example", "Notes"),
+        Permission("example.view", "See notes", section="example"),
+        Permission("example.create", "Write notes", section="example"),
+        Permission("example.settings", "Configure notes", section="admin"),
+    ]
+
+
+@hookimpl
+def default_grants() -> list[Grant]:
+    return [
+        Grant("system_admin", ["*"], {"example": Scope.ALL}),
+        Grant("crm_admin", ["example.view", "example.create"], {"example": Scope.ALL}),
+        Grant("salesperson", ["example.view", "example.create"], {"example": Scope.OWN}),
+    ]
+
+
+@hookimpl
+def visibility_rules(entity: str, user: Any) -> list[Any]:
+    if entity != "example.note":
+        return []
+    from .models import Note
+
+    scope = user.scope("example")
+    if scope == Scope.ALL:
+        return [Note.id.is_not(None)]
+    if scope == Scope.OWN:
+        return [Note.owner_id == user.id]
+    return []
+
+
+@hookimpl
+def menu_items() -> list[MenuItem]:
+    return [
+        MenuItem("Notes", "example.notes", icon="sticky", permission="example.view", order=50),
+        MenuItem("Note settings", "core.settings_page", icon="sliders", permission="example.settings", order=950, group="admin", values={"key": "example"}),
+    ]
+
+
+@hookimpl
+def record_tabs(entity: str, record: Any) -> list[Any]:
+    if entity != "example.note":
+        return []
+    from flask import url_for
+
+    from sportello import RecordTab
+
+    return [RecordTab("text", "Text", url_for("example.note_text", note_id=record.id), order=10)]
+
+
+@hookimpl
+def dashboard_widgets(user: Any) -> list[DashboardWidget]:
+    from flask import url_for
+
+    if not user.can("example.view"):
+        return []
+    return [DashboardWidget("example-latest", "Latest notes", url_for("example.widget"), width=6, order=20)]
+
+
+@hookimpl
+def settings() -> list[SettingsSection]:
+    return [SettingsSection("example", "Notes", NoteSettings, permission="example.settings", order=50)]
+
+
+@hookimpl
+def search(user: Any, text: str, limit: int) -> list[SearchResult]:
+    from flask import url_for
+    from sqlalchemy import select
+
+    from sportello import session, visible
+
+    from .models import Note
+
+    rows = session.scalars(visible(select(Note), user, "list").where(Note.title.ilike(f"%{text}%")).limit(limit))
+    return [SearchResult(note.title, url_for("example.note", note_id=note.id), "Note", note.body[:60], score=1.0) for note in rows]
+
+
+@hookimpl
+def cli_commands() -> list[click.Command]:
+    from .commands import notes_count
+
+    return [notes_count]
+
+
+@hookimpl
+def translation_dirs() -> list[Path]:
+    return [HERE / "translations"]
+
+
+@hookimpl
+def page_slot(slot: str) -> list[Any]:
+    from markupsafe import Markup
+
+    if slot == "sidebar_footer":
+        return [Markup('<span class="example-slot">notes on</span> ')]
+    return []
+
+
+@hookimpl
+def demo_data(ctx: Any) -> None:
+    from .models import Note
+
+    for profile, user in ctx.users.items():
+        ctx.session.add(Note(title=f"Demo note of {profile}", body="Written by the demo.", owner_id=user.id))
