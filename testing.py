@@ -338,35 +338,36 @@ def api_client(admin_client: Any) -> ApiClient:
 
 
 @pytest.fixture
-def plugin_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+def plugin_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     """Make ``package_dir`` an installed plugin named ``name`` for this test only.
 
-    Writes a ``.dist-info`` with a real ``sportello`` entry point next to a link to the
-    package, so discovery finds it exactly as it finds a pip-installed plugin.
+    Writes a ``.dist-info`` with a real ``sportello`` entry point and puts the package's
+    parent folder on ``sys.path``, so discovery finds it exactly as it finds a
+    pip-installed plugin. Packages written under the test's ``tmp_path`` are forgotten
+    after the test; others (with models, which register once) stay imported.
     """
+    import importlib
+
     site = tmp_path / "site-packages"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
-    modules_before = set(sys.modules)
 
     def install(name: str, package_dir: Path | str, version: str = "1.0.0", summary: str = "") -> None:
-        package_dir = Path(package_dir)
-        module = package_dir.name
-        if not (site / module).exists():
-            shutil.copytree(package_dir, site / module)
+        package_dir = Path(package_dir).resolve()
+        monkeypatch.syspath_prepend(str(package_dir.parent))
         info = site / f"sportello_test_{name}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: sportello-test-{name}\nVersion: {version}\nSummary: {summary}\n"
         )
-        (info / "entry_points.txt").write_text(f"[sportello]\n{name} = {module}\n")
-        import importlib
-
+        (info / "entry_points.txt").write_text(f"[sportello]\n{name} = {package_dir.name}\n")
         importlib.invalidate_caches()
 
-    yield install  # type: ignore[misc]
-    for module_name in set(sys.modules) - modules_before:
-        del sys.modules[module_name]
+    yield install
+    for module_name, module in list(sys.modules.items()):
+        origin = getattr(module, "__file__", None) or ""
+        if origin.startswith(str(tmp_path)):
+            del sys.modules[module_name]
 
 
 # ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from sportello import (
     Section,
     SettingsSection,
     hookimpl,
+    lazy_gettext,
 )
 
 from . import hooks_published
@@ -104,7 +105,7 @@ def visibility_rules(entity: str, user: Any) -> list[Any]:
 @hookimpl
 def menu_items() -> list[MenuItem]:
     return [
-        MenuItem("Notes", "example.notes", icon="sticky", permission="example.view", order=50),
+        MenuItem(lazy_gettext("Notes"), "example.notes", icon="sticky", permission="example.view", order=50),
         MenuItem("Note settings", "core.settings_page", icon="sliders", permission="example.settings", order=950, group="admin", values={"key": "example"}),
     ]
 
