@@ -98,12 +98,16 @@ def _branch_of(script: ScriptDirectory, revision_id: str) -> str | None:
 
 
 def _branch_heads(script: ScriptDirectory) -> dict[str, str]:
-    heads: dict[str, str] = {}
-    for head in script.get_revisions("heads"):
-        branch = _branch_of(script, head.revision)
-        if branch:
-            heads[branch] = head.revision
-    return heads
+    """The head revision of each branch, by label.
+
+    Asked per label: a core revision that plugins depend on is not among Alembic's
+    plain "heads", though it is the head of the core branch.
+    """
+    labels = {label for rev in script.walk_revisions() for label in rev.branch_labels}
+    return {label: script.get_revision(f"{label}@head").revision for label in sorted(labels)}
+
+
+BRANCH_STATE_TABLE = "alembic_branch_state"
 
 
 def _run(app: Flask, action: str, *args: Any, **kwargs: Any) -> None:
@@ -114,6 +118,26 @@ def _run(app: Flask, action: str, *args: Any, **kwargs: Any) -> None:
             getattr(command, action)(cfg, *args, **kwargs)
         except CommandError as error:
             raise MigrationError(f"migration failed: {error}") from error
+        _record_positions(connection, ScriptDirectory.from_config(cfg))
+
+
+def _record_positions(connection: Any, script: ScriptDirectory) -> None:
+    """Keep each branch's position beside ``alembic_version``.
+
+    Alembic lists only the tips; if a plugin is uninstalled without a downgrade, its tip
+    vanishes from the known scripts and with it the positions it implied. This table is
+    what lets :func:`forget` put the other branches back where they were.
+    """
+    connection.execute(
+        text(f"CREATE TABLE IF NOT EXISTS {BRANCH_STATE_TABLE} (branch VARCHAR(64) PRIMARY KEY, revision VARCHAR(64) NOT NULL)")
+    )
+    recorded = tuple(MigrationContext.configure(connection).get_current_heads())
+    positions = _applied_by_branch(script, recorded)
+    connection.execute(text(f"DELETE FROM {BRANCH_STATE_TABLE}"))
+    for branch, revision_id in positions.items():
+        connection.execute(
+            text(f"INSERT INTO {BRANCH_STATE_TABLE} (branch, revision) VALUES (:b, :r)"), {"b": branch, "r": revision_id}
+        )
 
 
 def upgrade(app: Flask, branches: list[str] | None = None) -> list[str]:
@@ -149,6 +173,25 @@ def revision(app: Flask, plugin: str, message: str, autogenerate: bool = False) 
         command.revision(cfg, **kwargs)
 
 
+def _applied_by_branch(script: ScriptDirectory, recorded: tuple[str, ...]) -> dict[str, str]:
+    """The newest applied revision of each branch.
+
+    Alembic records only the tips: once a plugin revision that depends on a core
+    revision is applied, the core revision is implied by it and no longer listed, so
+    each branch's position is found by walking down from the recorded tips.
+    """
+    current: dict[str, str] = {}
+    for tip in recorded:
+        try:
+            ancestors = list(script.iterate_revisions(tip, "base"))
+        except Exception:  # a revision of a plugin uninstalled without a downgrade
+            continue
+        for revision in ancestors:  # newest first
+            for label in revision.branch_labels:
+                current.setdefault(label, revision.revision)
+    return current
+
+
 def states(app: Flask) -> list[BranchState]:
     """Where the core and every installed plugin with migrations stand."""
     engine = app.extensions["sportello"].db.engine
@@ -157,14 +200,7 @@ def states(app: Flask) -> list[BranchState]:
         script = ScriptDirectory.from_config(alembic_config(app, connection))
         heads = _branch_heads(script)
         recorded = MigrationContext.configure(connection).get_current_heads()
-    current: dict[str, str] = {}
-    for revision_id in recorded:
-        try:
-            branch = _branch_of(script, revision_id)
-        except Exception:  # a revision of a plugin uninstalled without a downgrade
-            continue
-        if branch:
-            current[branch] = revision_id
+    current = _applied_by_branch(script, recorded)
     return [
         BranchState(
             branch=branch,
@@ -209,9 +245,28 @@ def forget(app: Flask, plugin: str, drop_tables: bool = False) -> tuple[list[str
     with engine.begin() as connection:
         for revision_id in revisions:
             connection.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": revision_id})
+        _restore_implied_positions(connection, ScriptDirectory.from_config(alembic_config(app, connection)), plugin)
         if drop_tables:
             for table in sorted(inspect(connection).get_table_names(), reverse=True):
                 if table.startswith(f"{plugin}_"):
                     connection.execute(text(f'DROP TABLE "{table}"'))
                     dropped.append(table)
     return revisions, dropped
+
+
+def _restore_implied_positions(connection: Any, script: ScriptDirectory, forgotten: str) -> None:
+    """Record again the branch positions the forgotten revisions implied."""
+    if not inspect(connection).has_table(BRANCH_STATE_TABLE):
+        return
+    saved = dict(connection.execute(text(f"SELECT branch, revision FROM {BRANCH_STATE_TABLE}")).all())
+    recorded = tuple(MigrationContext.configure(connection).get_current_heads())
+    implied = _applied_by_branch(script, recorded)
+    for branch, revision_id in saved.items():
+        if branch == forgotten or branch in implied:
+            continue
+        try:
+            script.get_revision(revision_id)
+        except Exception:
+            continue
+        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision_id})
+    connection.execute(text(f"DELETE FROM {BRANCH_STATE_TABLE} WHERE branch = :b"), {"b": forgotten})
