@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_babel import force_locale, lazy_gettext
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import Session
 
@@ -15,13 +16,14 @@ from .types import STANDARD_PROFILES, Grant, Permission, Scope, Section
 
 S = TypeVar("S", bound=Select[Any])
 
+#: Names of the standard profiles, translated when shown (the database keeps English).
 STANDARD_PROFILE_NAMES = {
-    "system_admin": "System administrator",
-    "crm_admin": "CRM administrator",
-    "project_manager": "Project manager",
-    "salesperson": "Salesperson",
-    "salesperson_lists": "Salesperson (sees all lists)",
-    "assignee": "Assignee",
+    "system_admin": lazy_gettext("System administrator"),
+    "crm_admin": lazy_gettext("CRM administrator"),
+    "project_manager": lazy_gettext("Project manager"),
+    "salesperson": lazy_gettext("Salesperson"),
+    "salesperson_lists": lazy_gettext("Salesperson (sees all lists)"),
+    "assignee": lazy_gettext("Assignee"),
 }
 
 
@@ -49,7 +51,9 @@ def sync_profiles(session: Session, plugins: PluginManager) -> list[str]:
     profiles = {p.code: p for p in session.scalars(select(Profile))}
     for code in STANDARD_PROFILES:
         if code not in profiles:
-            profiles[code] = Profile(code=code, name=STANDARD_PROFILE_NAMES[code], standard=True)
+            with force_locale("en"):
+                name = str(STANDARD_PROFILE_NAMES[code])
+            profiles[code] = Profile(code=code, name=name, standard=True)
             session.add(profiles[code])
     session.flush()
 

@@ -40,7 +40,7 @@ def load_demo(app: Flask) -> DemoReport:
     """Migrate, create the demo users and load each enabled plugin's demo data, once."""
     prepare_database(app)
     session = current_session()
-    logins = [(STANDARD_PROFILE_NAMES[code], DEMO_USERS[code][0]) for code in STANDARD_PROFILES]
+    logins = [(str(STANDARD_PROFILE_NAMES[code]), DEMO_USERS[code][0]) for code in STANDARD_PROFILES]
     if session.get(Setting, DEMO_MARKER) is not None:
         return DemoReport(created=False, password=DEMO_PASSWORD, logins=logins)
     users: dict[str, User] = {}

@@ -53,6 +53,16 @@ class Profile(Model):
         back_populates="profile", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    @property
+    def label(self) -> str:
+        """The name to show: standard profiles in the reader's language."""
+        if self.standard:
+            from .access import STANDARD_PROFILE_NAMES
+
+            if self.code in STANDARD_PROFILE_NAMES:
+                return str(STANDARD_PROFILE_NAMES[self.code])
+        return self.name
+
     def permission_codes(self) -> frozenset[str]:
         return frozenset(grant.code for grant in self.permissions)
 

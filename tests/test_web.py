@@ -14,6 +14,7 @@ def test_pages_need_sign_in(client: Any) -> None:
 
 
 def test_wrong_password_is_refused_with_one_message(client: Any, users: dict[str, Any]) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     page = client.get("/login").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post("/login", data={"email": users["salesperson"].email, "password": "nope", "csrf_token": token})
@@ -22,6 +23,7 @@ def test_wrong_password_is_refused_with_one_message(client: Any, users: dict[str
 
 
 def test_form_without_csrf_token_is_refused(client: Any, users: dict[str, Any]) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     response = client.post("/login", data={"email": users["salesperson"].email, "password": TEST_PASSWORD})
     assert response.status_code == 400
     assert "The form expired" in response.get_data(as_text=True)

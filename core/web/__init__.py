@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
@@ -98,7 +98,7 @@ def _http_error(error: HTTPException) -> Any:
 
         return problem_from_http(error)
     if isinstance(error, CSRFError):
-        error.description = "The form expired or was sent from another page. Go back, reload it and try again."
+        error.description = gettext("The form expired or was sent from another page. Go back, reload it and try again.")
     code = error.code or 500
     return render_template("core/error.html", error=error, code=code), code
 
