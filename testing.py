@@ -364,10 +364,17 @@ def plugin_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         importlib.invalidate_caches()
 
     yield install
+    forgotten = set()
     for module_name, module in list(sys.modules.items()):
         origin = getattr(module, "__file__", None) or ""
         if origin.startswith(str(tmp_path)):
             del sys.modules[module_name]
+            forgotten.add(module_name)
+    from sportello.core.db import Model
+
+    for mapper in list(Model.registry.mappers):
+        if mapper.class_.__module__ in forgotten and mapper.local_table.name in Model.metadata.tables:
+            Model.metadata.remove(mapper.local_table)
 
 
 # ---------------------------------------------------------------------------

@@ -158,9 +158,9 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
     click.secho("Sportello demo is ready.", fg="green", bold=True)
     click.echo(f"  Database : {app.extensions['sportello'].db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"  Modules  : {', '.join(app.extensions['sportello'].plugins.order) or 'core only'}")
-    click.echo("  Sign in with (password for every user: " + report.password + "):")
+    click.echo(f"  Sign in as one of these users, password {report.password}:")
     for profile, email in report.logins:
-        click.echo(f"    {profile:<20} {email}")
+        click.echo(f"    {email:<30} profile {profile}")
     if not report.created:
         click.echo("  (demo data was already loaded; nothing was added)")
     if no_serve:

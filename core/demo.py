@@ -8,7 +8,6 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import select
 
-from .access import STANDARD_PROFILE_NAMES
 from .db import current_session
 from .identity import User
 from .settings_store import Setting
@@ -40,7 +39,7 @@ def load_demo(app: Flask) -> DemoReport:
     """Migrate, create the demo users and load each enabled plugin's demo data, once."""
     prepare_database(app)
     session = current_session()
-    logins = [(str(STANDARD_PROFILE_NAMES[code]), DEMO_USERS[code][0]) for code in STANDARD_PROFILES]
+    logins = [(code, DEMO_USERS[code][0]) for code in STANDARD_PROFILES]
     if session.get(Setting, DEMO_MARKER) is not None:
         return DemoReport(created=False, password=DEMO_PASSWORD, logins=logins)
     users: dict[str, User] = {}

@@ -85,10 +85,12 @@ def alembic_config(app: Flask, connection: Any = None, plugin: str | None = None
 
 
 def enabled_branches(app: Flask) -> list[str]:
-    """The core and each enabled plugin that has migrations, in dependency order."""
-    folders = version_folders(app)
+    """The core and each enabled plugin that has revisions, in dependency order."""
+    engine = app.extensions["sportello"].db.engine
+    with engine.connect() as connection:
+        heads = _branch_heads(ScriptDirectory.from_config(alembic_config(app, connection)))
     plugins = app.extensions["sportello"].plugins
-    return [CORE_BRANCH] + [name for name in plugins.order if name in folders]
+    return [CORE_BRANCH] + [name for name in plugins.order if name in heads]
 
 
 def _branch_of(script: ScriptDirectory, revision_id: str) -> str | None:

@@ -108,6 +108,9 @@ def settings_page(key: str) -> Any:
     values = load_section(session, section)
     if request.method == "POST":
         submitted = form_values(schema, request.form)
+        for name, field in schema.fields.items():
+            if field.metadata.get("secret") and not submitted.get(name):
+                submitted[name] = values.get(name)  # a blank secret means "unchanged"
         try:
             loaded = schema.load(submitted)
         except ValidationError as error:
