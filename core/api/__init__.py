@@ -22,8 +22,20 @@ from ..pagination import Filter, InvalidQuery, Page, apply_filters, paginate, pa
 API_PREFIX = "/api/v1"
 
 
+class ProblemSchema(Schema):
+    """The body of every API error (RFC 9457 problem details)."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"example": "Not Found"})
+    status = fields.Integer(metadata={"example": 404})
+    detail = fields.String(metadata={"description": "What went wrong, for a person to read."})
+    errors = fields.Dict(metadata={"description": "Invalid fields by location, e.g. {\"json\": {\"title\": [\"Missing data\"]}}."})
+
+
 class SportelloApi(Api):
     """flask-smorest's Api, leaving error pages to the core (HTML outside /api)."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def _register_error_handlers(self) -> None:  # the core registers one handler for all
         return None
