@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from . import builtin
+from . import audit, builtin, tokens  # noqa: F401 - audit and tokens register their tables
 from .config import load_config
 from .db import Database, close_session
 from .errors import PluginError

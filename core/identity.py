@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,6 +45,8 @@ class Profile(Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     standard: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    start_page: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     permissions: Mapped[list[ProfilePermission]] = relationship(
@@ -123,6 +126,19 @@ class User(UserMixin, TimestampMixin, Model):
     active: Mapped[bool] = mapped_column(default=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("core_profile.id"))
     profile: Mapped[Profile] = relationship(lazy="joined")
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("core_unit.id"))
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    #: Raised by "sign out everywhere" and by a password change: older sessions stop working.
+    session_version: Mapped[int] = mapped_column(default=0)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column()
+
+    __audit_exclude__ = frozenset({"password_hash", "totp_secret"})
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:  # flask-login asks this
@@ -147,6 +163,29 @@ class User(UserMixin, TimestampMixin, Model):
 
     def check_password(self, password: str) -> bool:
         return check_password(self.password_hash, password)
+
+
+class Unit(Model):
+    """An organisational unit (office, branch, team) that users and records belong to."""
+
+    __tablename__ = "core_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HourlyCost(Model):
+    """A user's hourly cost from ``valid_from`` on; older costs stay for older work."""
+
+    __tablename__ = "core_hourly_cost"
+    __table_args__ = (UniqueConstraint("user_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)
+    valid_from: Mapped[date] = mapped_column()
+    amount: Mapped[Decimal] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

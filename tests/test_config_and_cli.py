@@ -116,7 +116,7 @@ def test_db_current_lists_every_branch(make_app: Any, example_plugins: list[str]
     monkeypatch.setenv("SPORTELLO_DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("SPORTELLO_PLUGINS", "example")
     output = CliRunner().invoke(cli, ["db", "current"]).output
-    assert "core             core0001" in output
+    assert "core             core0002" in output
     assert "example          ex0002" in output and "up to date" in output
 
 

@@ -54,8 +54,14 @@ def init_web(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return current_session().scalar(select(User).where(User.id == int(user_id), User.active.is_(True)))
+    def load_user(session_id: str) -> User | None:
+        """The user of a session cookie, unless the session was signed out everywhere."""
+        user_id, _, version = session_id.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        return current_session().scalar(
+            select(User).where(User.id == int(user_id), User.session_version == int(version), User.active.is_(True))
+        )
 
     app.before_request(_require_sign_in)
     app.after_request(_security_headers)
