@@ -31,6 +31,11 @@ def permissions() -> list[Permission]:
     return [
         Permission("core.settings", _l("Edit the settings"), section="admin"),
         Permission("core.plugins", _l("See the installed modules"), section="admin"),
+        Permission("core.users", _l("Manage users"), section="admin"),
+        Permission("core.profiles", _l("Manage profiles and check who can see what"), section="admin"),
+        Permission("core.hourly_costs", _l("Set users' hourly costs"), section="admin"),
+        Permission("core.audit", _l("Search the audit log"), section="admin"),
+        Permission("core.api", _l("Use the REST API with personal tokens"), section="admin"),
     ]
 
 
@@ -38,7 +43,11 @@ def permissions() -> list[Permission]:
 def default_grants() -> list[Grant]:
     return [
         Grant("system_admin", ["*"]),
-        Grant("crm_admin", ["core.plugins"]),
+        Grant("crm_admin", ["core.plugins", "core.hourly_costs", "core.api"]),
+        Grant("project_manager", ["core.api"]),
+        Grant("salesperson", ["core.api"]),
+        Grant("salesperson_lists", ["core.api"]),
+        Grant("assignee", ["core.api"]),
     ]
 
 
@@ -46,6 +55,10 @@ def default_grants() -> list[Grant]:
 def menu_items() -> list[MenuItem]:
     return [
         MenuItem(_l("Home"), "core.home", icon="house", order=10),
+        MenuItem(_l("Users"), "core.users", icon="people", permission="core.users", order=800, group="admin"),
+        MenuItem(_l("Profiles"), "core.profiles", icon="shield-lock", permission="core.profiles", order=810, group="admin"),
+        MenuItem(_l("Who can see what"), "core.access_check", icon="patch-question", permission="core.profiles", order=820, group="admin"),
+        MenuItem(_l("Audit log"), "core.audit_log", icon="journal-text", permission="core.audit", order=830, group="admin"),
         MenuItem(_l("Settings"), "core.settings_index", icon="gear", permission="core.settings", order=900, group="admin"),
         MenuItem(_l("Modules"), "core.plugins_page", icon="puzzle", permission="core.plugins", order=910, group="admin"),
     ]

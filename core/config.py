@@ -38,6 +38,11 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "MAIL_SENDER": "sportello@localhost",
     "PAGE_SIZE": 50,
+    "REQUIRE_2FA_FOR_ADMINS": False,  # system admins must set up two-factor sign-in
+    "LOGIN_MAX_FAILURES_ACCOUNT": 5,  # failed sign-ins of one account before a lock
+    "LOGIN_MAX_FAILURES_ADDRESS": 20,  # failed sign-ins from one address before a lock
+    "LOGIN_LOCK_MINUTES": 15,  # how long a lock lasts (and the window failures count in)
+    "PASSWORD_RESET_MINUTES": 60,  # how long a password reset link works
     "SQL_ECHO": False,
 }
 

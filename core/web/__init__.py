@@ -16,8 +16,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..db import current_session
 from ..identity import User
 from ..types import MenuItem
-from . import formatting
-from .views import core
+from . import auth_views, formatting, views  # noqa: F401 - they add their routes to the blueprint
+from .blueprint import core
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,12 @@ def _unexpected_error(error: Exception) -> Any:
 def menu_for(user: Any) -> dict[str, list[MenuItem]]:
     """The menu entries ``user`` may open, grouped and sorted."""
     plugins = current_app.extensions["sportello"].plugins
-    entries = [item for item in plugins.collect("menu_items", user=user) if user.can(item.permission)]
+    entries = []
+    for item in plugins.collect("menu_items", user=user):
+        if item.endpoint not in current_app.view_functions:
+            log.warning("menu entry %r points at unknown endpoint %r: left out", str(item.label), item.endpoint)
+        elif user.can(item.permission):
+            entries.append(item)
     entries.sort(key=lambda item: (item.order, str(item.label)))
     groups: dict[str, list[MenuItem]] = {"main": [], "admin": []}
     for item in entries:
@@ -159,6 +164,7 @@ def _layout_context() -> dict[str, Any]:
         "get_locale": get_locale,
         "slot": lambda name, **ctx: render_slot(name, ctx),
         "organisation_name": _organisation_name(),
+        "view_functions": current_app.view_functions,
     }
 
 

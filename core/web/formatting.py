@@ -7,7 +7,14 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Flask
-from flask_babel import get_locale, format_currency, format_date, format_datetime, format_decimal, format_timedelta
+from flask_babel import (
+    format_currency,
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_timedelta,
+    get_locale,
+)
 
 from ..db import utcnow
 

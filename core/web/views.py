@@ -1,68 +1,32 @@
-"""The core's pages: sign-in, home, global search, settings, installed modules."""
+"""The core's pages: home, global search, settings, installed modules, language."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
+from flask_login import current_user
 from marshmallow import ValidationError
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired
 
 from ..db import current_session
 from ..i18n import LANGUAGES
-from ..identity import find_user_by_email
 from ..plugins import core_version
 from ..settings_store import load_section, save_section, settings_sections
+from .blueprint import core, safe_next
 from .guards import requires
 from .settings_form import describe_fields, form_values
 
-core = Blueprint("core", __name__)
-
 SEARCH_MIN_LENGTH = 2
 SEARCH_LIMIT_PER_PLUGIN = 10
-
-
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired()])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
-    remember = BooleanField(_l("Remember me"))
-
-
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths are followed after sign-in (no open redirect)."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
-@core.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = find_user_by_email(current_session(), form.email.data or "")
-        if user is not None and user.active and user.check_password(form.password.data or ""):
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")) or user.start_page or url_for("core.home"))
-        flash(_("Wrong e-mail or password."), "danger")
-    return render_template("core/login.html", form=form)
-
-
-@core.route("/logout", methods=["POST"])
-def logout() -> Any:
-    logout_user()
-    flash(_("You have signed out."), "info")
-    return redirect(url_for("core.login"))
 
 
 @core.route("/")
@@ -149,4 +113,4 @@ def set_language() -> Any:
         abort(400)
     current_user.language = language
     current_session().commit()
-    return redirect(_safe_next(request.form.get("next")) or url_for("core.home"))
+    return redirect(safe_next(request.form.get("next")) or url_for("core.home"))
