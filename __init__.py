@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 
 from .core import hookimpl
 from .core.access import entity_name, select_visible, visible
+from .core.audit import Actor, acting_as
 from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
@@ -33,6 +34,7 @@ from .core.types import (
     PluginInfo,
     RecordTab,
     ReportDefinition,
+    Rule,
     Scope,
     SearchResult,
     Section,
@@ -43,6 +45,7 @@ from .core.web.guards import requires
 
 __all__ = [
     "STANDARD_PROFILES",
+    "Actor",
     "ApiBlueprint",
     "ConfigError",
     "DashboardWidget",
@@ -64,6 +67,7 @@ __all__ = [
     "PluginInfo",
     "RecordTab",
     "ReportDefinition",
+    "Rule",
     "Scope",
     "SearchResult",
     "Section",
@@ -71,6 +75,7 @@ __all__ = [
     "SportelloError",
     "TimestampMixin",
     "__version__",
+    "acting_as",
     "api_list",
     "entity_name",
     "get_setting",

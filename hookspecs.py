@@ -1,16 +1,17 @@
-"""Hook specifications: every hook the Sportello core calls, with its contract.
+"""Hook specifications: the contract between Sportello and its plugins.
 
 A plugin implements a hook by defining a function of the same name decorated with
 :data:`sportello.hookimpl` in the module its entry point names. It may accept any subset
-of the arguments listed here (pluggy passes only those it names); arguments are only ever
-added, never renamed or removed within a major version.
+of the arguments listed here (only those it names are passed, and an argument with a
+default value is never passed); arguments are only ever added, never renamed or removed
+within a major version.
 
-Hooks are called with keyword arguments. Unless a spec says "stops at the first non-None
-result", every enabled plugin's implementation runs and the results are collected in a
-list; pluggy calls the last-registered plugin first, so where order matters the results
-carry an explicit ``order`` and the core sorts by it.
-
-Plugins are registered in dependency order (requirements first, ties broken by name).
+The core calls each hook plugin by plugin in dependency order (requirements first, ties
+broken by name), with keyword arguments, and collects the non-``None`` results; a
+failure names the plugin. Where the order of results matters to the page, they carry
+an explicit ``order`` and the core sorts by it. Some hooks (events, notification
+channels, deadlines, reports, imports, personal data) are called by the modules that
+provide those services; their contracts are fixed here so that plugins can rely on them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         PersonalDataSection,
         RecordTab,
         ReportDefinition,
+        Rule,
         SearchResult,
         Section,
         SettingsSection,
@@ -58,7 +60,7 @@ hookspec = pluggy.HookspecMarker("sportello")
 def plugin_hookspecs() -> list[object]:
     """Publish hook specifications of this plugin for other plugins to implement.
 
-    Called once, right after the plugin is registered and before any other hook.
+    Called once per plugin, right after it is registered and before any other hook.
     Each returned object (a module or class) holds functions decorated with a
     ``pluggy.HookspecMarker("sportello")`` marker, documented like the specs in this file.
 
@@ -104,7 +106,8 @@ def migrations() -> Path | None:
     Called by the migration commands. The first revision in the folder carries
     ``branch_labels=("<plugin>",)`` and ``depends_on`` the core revision (and the
     revisions of required plugins) it builds on. Without an implementation, the folder
-    ``migrations/versions`` next to the plugin's package is used when it exists.
+    ``migrations/versions`` inside the plugin's package is used when it exists. Import
+    the plugin's models before returning, so that autogenerate sees its tables.
 
     :return: the versions folder, or ``None`` if the plugin has no tables.
 
@@ -184,17 +187,20 @@ def default_grants() -> list[Grant]:
 
 
 @hookspec
-def visibility_rules(entity: str, user: Any, action: str) -> list[ColumnElement[bool]]:
-    """SQL clauses that grant ``user`` rows of ``entity`` for ``action``.
+def visibility_rules(entity: str, user: Any, action: str) -> list[Rule | ColumnElement[bool]]:
+    """The rules that decide which rows of ``entity`` ``user`` reaches for ``action``.
 
-    Called by :func:`sportello.visible` for every query of a protected entity. Clauses
-    from all plugins are OR-ed; return ``[]`` when the plugin has nothing to say about
-    ``entity``.
+    Called by :func:`sportello.visible` for every query of a protected entity, and by
+    the "who can see what" page, which shows each rule's reason. Grants from all plugins
+    are OR-ed, restrictions AND-ed (Odoo's record rules); with no grant no row is
+    visible. Return ``[]`` when the plugin has nothing to say about ``entity``.
 
     :param entity: the entity name, ``"<plugin>.<model>"``.
     :param user: the user the query runs for.
-    :param action: ``"list"``, ``"read"``, ``"update"`` or ``"delete"``.
-    :return: boolean SQL expressions on the entity's table.
+    :param action: ``"list"`` (rows in lists), ``"read"`` (open the record),
+        ``"update"`` or ``"delete"``.
+    :return: :class:`sportello.Rule` objects (a bare boolean SQL expression counts as
+        a grant without a reason).
 
     .. versionadded:: 1.0
     """
@@ -274,7 +280,8 @@ def page_slot(slot: str, context: dict[str, Any]) -> list[str]:
     silently win or lose over each other. Return markup built with Jinja (escaped).
 
     :param slot: the slot's name.
-    :param context: the template context of the page.
+    :param context: the page's template context, plus any keyword arguments the
+        template passed to ``slot(...)``.
     :return: pieces of ``markupsafe.Markup``; ``[]`` for slots the plugin ignores.
 
     .. versionadded:: 1.0

@@ -7,12 +7,13 @@ from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import force_locale, lazy_gettext
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from .identity import KnownPermission, Profile, ProfilePermission, ProfileScope
 from .plugins import PluginManager
-from .types import STANDARD_PROFILES, Grant, Permission, Scope, Section
+from .db import Model
+from .types import STANDARD_PROFILES, Grant, Permission, Rule, Scope, Section
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -98,21 +99,47 @@ def entity_name(model: Any) -> str:
     return getattr(model, "__entity__", None) or model.__tablename__
 
 
+def rules_for(model: Any, user: Any, action: str) -> list[Rule]:
+    """The rules the enabled plugins give for ``model``, bare clauses made into grants."""
+    plugins: PluginManager = current_app.extensions["sportello"].plugins
+    found = plugins.collect("visibility_rules", entity=entity_name(model), user=user, action=action)
+    return [item if isinstance(item, Rule) else Rule(item, "") for item in found]
+
+
+def combine(rules: list[Rule]) -> Any:
+    """Grants OR-ed, then restrictions AND-ed; no grant at all means no row."""
+    grants = [rule.clause for rule in rules if not rule.restriction]
+    restrictions = [rule.clause for rule in rules if rule.restriction]
+    if not grants:
+        return false()
+    return and_(or_(*grants), *restrictions)
+
+
 def visible(statement: S, user: Any, action: str = "read") -> S:
     """Restrict a ``select()`` of an entity to the rows ``user`` may reach for ``action``.
 
-    The clauses that plugins give through ``visibility_rules`` are OR-ed: each grants
-    rows. With no clause at all, no row is visible. Use it for every list, page, search,
-    export and API query of protected records.
+    The one choke point of row visibility: every list, page, search, export, PDF,
+    download, API call, notification and feed of protected records goes through it.
+    ``action`` is ``"list"`` (shown in lists), ``"read"`` (opened), ``"update"`` or
+    ``"delete"``.
     """
     model = statement.column_descriptions[0]["entity"]
     if model is None:
         raise ValueError("visible() needs a select() of a mapped entity")
-    plugins: PluginManager = current_app.extensions["sportello"].plugins
-    clauses = plugins.collect("visibility_rules", entity=entity_name(model), user=user, action=action)
-    return statement.where(or_(*clauses) if clauses else false())
+    return statement.where(combine(rules_for(model, user, action)))
 
 
 def select_visible(model: Any, user: Any, action: str = "read") -> Select[Any]:
     """Shorthand for ``visible(select(model), user, action)``."""
     return visible(select(model), user, action)
+
+
+def entity_models() -> dict[str, Any]:
+    """Mapped classes of the enabled plugins that declare an ``__entity__``, by name."""
+    enabled = {"core", *current_app.extensions["sportello"].plugins.loaded}
+    found = {}
+    for mapper in Model.registry.mappers:
+        name = getattr(mapper.class_, "__entity__", None)
+        if name and name.split(".")[0] in enabled:
+            found[name] = mapper.class_
+    return dict(sorted(found.items()))

@@ -12,6 +12,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 
 from . import audit, builtin, tokens  # noqa: F401 - audit and tokens register their tables
+from .audit import install_audit
 from .config import load_config
 from .db import Database, close_session
 from .errors import PluginError
@@ -67,6 +68,7 @@ def create_app(
         REMEMBER_COOKIE_SECURE=settings["MODE"] == "production",
         TESTING=settings["MODE"] == "testing",
         WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked by the sign-in gate, which knows API tokens
         MAX_CONTENT_LENGTH=50 * 1024 * 1024,
     )
 
@@ -75,7 +77,8 @@ def create_app(
     app.extensions["sportello"] = state
     app.teardown_appcontext(close_session)
 
-    CSRFProtect(app)
+    state.extras["csrf"] = CSRFProtect(app)
+    install_audit()
     init_babel(app, [Path(p) for p in manager.collect("translation_dirs")])
 
     from .web import init_web

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from . import hookimpl
-from .types import Grant, MenuItem, Permission, PluginInfo, SettingsSection
+from .types import Grant, MenuItem, Permission, PluginInfo, RecordTab, SettingsSection
 
 PLUGIN = PluginInfo(name="core", title=_l("Core"), description=_l("The Sportello core"))
 
@@ -56,12 +58,23 @@ def menu_items() -> list[MenuItem]:
     return [
         MenuItem(_l("Home"), "core.home", icon="house", order=10),
         MenuItem(_l("Users"), "core.users", icon="people", permission="core.users", order=800, group="admin"),
+        MenuItem(_l("Hourly costs"), "core.hourly_costs", icon="cash-coin", permission="core.hourly_costs", order=805, group="admin"),
         MenuItem(_l("Profiles"), "core.profiles", icon="shield-lock", permission="core.profiles", order=810, group="admin"),
         MenuItem(_l("Who can see what"), "core.access_check", icon="patch-question", permission="core.profiles", order=820, group="admin"),
         MenuItem(_l("Audit log"), "core.audit_log", icon="journal-text", permission="core.audit", order=830, group="admin"),
         MenuItem(_l("Settings"), "core.settings_index", icon="gear", permission="core.settings", order=900, group="admin"),
         MenuItem(_l("Modules"), "core.plugins_page", icon="puzzle", permission="core.plugins", order=910, group="admin"),
     ]
+
+
+@hookimpl
+def record_tabs(entity: str, record: Any) -> list[RecordTab]:
+    """Every protected record's page gets its history from the audit log."""
+    from flask import url_for
+    from sqlalchemy import inspect
+
+    key = inspect(type(record)).primary_key_from_instance(record)
+    return [RecordTab("history", _l("History"), url_for("core.record_history", entity=entity, record_id=key[0]), order=990)]
 
 
 @hookimpl

@@ -16,9 +16,11 @@ from typing import Any
 import click
 from flask import Flask
 
+from .audit import Actor, acting_as
 from .config import instance_path, load_config, read_instance_file, write_instance_file
 from .errors import ConfigError, SportelloError
 
+CLI_ACTOR = Actor(user_id=None, channel="cli")
 BUILTIN_PROFILE_HELP = "system_admin, crm_admin, project_manager, salesperson, salesperson_lists, assignee"
 
 
@@ -43,7 +45,7 @@ def with_app(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.pass_obj
     def wrapper(holder: AppHolder, *args: Any, **kwargs: Any) -> Any:
         app = holder.get()
-        with app.app_context():
+        with app.app_context(), acting_as(CLI_ACTOR):
             return command(app, *args, **kwargs)
 
     return wrapper
@@ -80,7 +82,7 @@ def _in_app_context(command: click.Command, holder: AppHolder) -> click.Command:
     original = command.invoke
 
     def invoke(ctx: click.Context) -> Any:
-        with holder.get().app_context():
+        with holder.get().app_context(), acting_as(CLI_ACTOR):
             return original(ctx)
 
     command.invoke = invoke  # type: ignore[method-assign]

@@ -135,6 +135,7 @@ class User(UserMixin, TimestampMixin, Model):
     password_changed_at: Mapped[datetime | None] = mapped_column()
 
     __audit_exclude__ = frozenset({"password_hash", "totp_secret"})
+    __audit_ignore__ = frozenset({"updated_at"})
 
     def get_id(self) -> str:
         """What the session cookie keeps: the id and the session version."""

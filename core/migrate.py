@@ -30,6 +30,15 @@ SCRIPT_LOCATION = HERE / "migrations"
 CORE_VERSIONS = SCRIPT_LOCATION / "versions"
 
 
+def table_owner(table: str, branches: list[str] | set[str]) -> str | None:
+    """The branch a table belongs to: the longest branch name that prefixes it.
+
+    ``example_extra_tag`` belongs to ``example_extra``, not to ``example``.
+    """
+    owners = [b for b in branches if table.startswith(f"{b}_")]
+    return max(owners, key=len) if owners else None
+
+
 class MigrationError(SportelloError):
     """A migration could not be found or applied."""
 
@@ -72,15 +81,15 @@ def version_folders(app: Flask) -> dict[str, Path]:
 
 def alembic_config(app: Flask, connection: Any = None, plugin: str | None = None) -> Config:
     """An Alembic configuration for ``app``, built in memory (no alembic.ini)."""
+    folders = version_folders(app)
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
     cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option(
-        "version_locations", os.pathsep.join(str(p) for p in version_folders(app).values())
-    )
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in folders.values()))
     cfg.attributes["app"] = app
     cfg.attributes["connection"] = connection
     cfg.attributes["plugin"] = plugin
+    cfg.attributes["branches"] = list(folders)
     return cfg
 
 
@@ -249,8 +258,9 @@ def forget(app: Flask, plugin: str, drop_tables: bool = False) -> tuple[list[str
             connection.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": revision_id})
         _restore_implied_positions(connection, ScriptDirectory.from_config(alembic_config(app, connection)), plugin)
         if drop_tables:
+            branches = {plugin, *version_folders(app)}
             for table in sorted(inspect(connection).get_table_names(), reverse=True):
-                if table.startswith(f"{plugin}_"):
+                if table_owner(table, branches) == plugin:
                     connection.execute(text(f'DROP TABLE "{table}"'))
                     dropped.append(table)
     return revisions, dropped

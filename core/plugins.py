@@ -211,9 +211,9 @@ class PluginManager:
         except (pluggy.PluginValidationError, ValueError) as error:
             raise PluginError(name, f"cannot be registered: {error}") from error
         self.loaded[name] = LoadedPlugin(info=info, module=module, installed=installed)
-        for plugin_name, published in self.call_in_order("plugin_hookspecs"):
-            if plugin_name == name:
-                for specs in published:
+        for impl in self.implementations("plugin_hookspecs"):
+            if impl.plugin_name == name:
+                for specs in impl.function():
                     self.pm.add_hookspecs(specs)
 
     def check(self) -> None:

@@ -30,6 +30,7 @@ class ApiToken(Model):
 
     __tablename__ = "core_api_token"
     __audit_exclude__ = frozenset({"token_hash"})
+    __audit_ignore__ = frozenset({"last_used_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), index=True)

@@ -96,6 +96,24 @@ STANDARD_PROFILES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A row-visibility clause with the reason it exists, in words.
+
+    Returned by ``visibility_rules``. Grants (the default) are OR-ed: each opens rows to
+    the user. Restrictions (``restriction=True``) are AND-ed: each closes rows that a
+    grant opened. The reason is what "who can see what" shows to administrators.
+
+    :param clause: a boolean SQL expression on the entity's table.
+    :param reason: why, e.g. "Scope 'own' on companies: the user is the salesperson".
+    :param restriction: AND this clause instead of OR-ing it.
+    """
+
+    clause: Any
+    reason: Any
+    restriction: bool = False
+
+
+@dataclass(frozen=True)
 class MenuItem:
     """An entry of the main menu.
 
@@ -103,7 +121,7 @@ class MenuItem:
     :param endpoint: the Flask endpoint it opens.
     :param icon: a Bootstrap Icons name without the ``bi-`` prefix.
     :param permission: shown only to users holding it (``None``: every signed-in user).
-    :param order: position, lower first; core entries use 10, 20, ... 900.
+    :param order: position, lower first; the core uses 10 for Home and 800-910 for administration.
     :param group: ``"main"`` for the work sections, ``"admin"`` for administration.
     """
 

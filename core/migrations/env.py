@@ -7,17 +7,18 @@ from typing import Any
 from alembic import context
 
 from sportello.core.db import Model
+from sportello.core.migrate import table_owner
 
 config = context.config
 plugin = config.attributes.get("plugin")
+branches = set(config.attributes.get("branches") or ())
 
 
 def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Autogenerate for one plugin looks only at that plugin's tables."""
     if type_ != "table" or plugin is None or name is None:
         return True
-    prefix = "core_" if plugin == "core" else f"{plugin}_"
-    return name.startswith(prefix)
+    return table_owner(name, branches | {plugin}) == plugin
 
 
 def run_migrations_online() -> None:

@@ -9,6 +9,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_babel import get_locale, gettext, lazy_gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
+from jinja2 import pass_context
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -16,8 +17,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from ..db import current_session
 from ..identity import User
 from ..types import MenuItem
-from . import auth_views, formatting, views  # noqa: F401 - they add their routes to the blueprint
-from .blueprint import core
+from . import account, admin_profiles, admin_users, auth_views, formatting, views  # noqa: F401 - they add their routes to the blueprint
+from . import access_views  # noqa: F401 - who can see what, audit log, record history
+from .blueprint import core, public  # noqa: F401 - `public` is re-exported for plugins
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +36,6 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'; object-src 'none'"
 )
-
-
-def public(view: Any) -> Any:
-    """Mark a view as reachable without signing in (plugins use it for tracking pixels)."""
-    view.sportello_public = True
-    return view
 
 
 def is_api_request() -> bool:
@@ -63,6 +59,10 @@ def init_web(app: Flask) -> None:
             select(User).where(User.id == int(user_id), User.session_version == int(version), User.active.is_(True))
         )
 
+    @login_manager.request_loader
+    def load_user_from_token(request: Any) -> User | None:
+        return _user_from_bearer_token(request)
+
     app.before_request(_require_sign_in)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
@@ -72,18 +72,62 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(core)
 
 
+BEARER = "Bearer "
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+
+
+def _user_from_bearer_token(request: Any) -> User | None:
+    """The user of a valid ``Authorization: Bearer`` token, with exactly their rights.
+
+    Only API paths accept tokens; an invalid, expired or revoked token authenticates
+    nobody (and the API answers 401), it never falls back to the session cookie.
+    """
+    header = request.headers.get("Authorization", "")
+    if not header.startswith(BEARER) or not request.path.startswith("/api/"):
+        return None
+    from ..db import utcnow
+    from ..tokens import ApiToken, digest
+
+    g.bearer_attempted = True
+    token = current_session().scalar(select(ApiToken).where(ApiToken.token_hash == digest(header[len(BEARER) :].strip())))
+    now = utcnow()
+    if token is None or not token.usable(now) or not token.user.active or not token.user.can("core.api"):
+        return None
+    token.last_used_at = now
+    current_session().commit()
+    g.api_token_id = token.id
+    return token.user
+
+
 def _require_sign_in() -> Any:
-    """Every page and API call needs a signed-in user, except the public ones."""
+    """Every page and API call needs a signed-in user, except the public ones.
+
+    Also the place where forms are checked for their CSRF token: requests that carry an
+    API token have no cookie to forge and are exempt.
+    """
     view = current_app.view_functions.get(request.endpoint or "")
     if request.endpoint in PUBLIC_ENDPOINTS or getattr(view, "sportello_public", False):
+        _check_csrf()
         return None
     if current_user.is_authenticated:
+        if not g.get("api_token_id"):
+            _check_csrf()
         return None
     if is_api_request():
         from ..api import problem
 
-        return problem(401, "Unauthorized", "Sign in or send an API token in the Authorization header.")
+        if g.get("bearer_attempted"):
+            response = problem(401, "Unauthorized", "The API token is not valid: it is unknown, expired or revoked.")
+        else:
+            response = problem(401, "Unauthorized", "Sign in or send an API token in the Authorization header.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="sportello"'
+        return response
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+
+
+def _check_csrf() -> None:
+    if request.method not in SAFE_METHODS:
+        current_app.extensions["sportello"].extras["csrf"].protect()
 
 
 def _security_headers(response: Any) -> Any:
@@ -153,6 +197,12 @@ def render_slot(slot: str, context: dict[str, Any]) -> Markup:
     return Markup("").join(plugins.collect("page_slot", slot=slot, context=context))
 
 
+@pass_context
+def _slot(context: Any, name: str, **extra: Any) -> Markup:
+    """``{{ slot("head") }}`` in a template: what plugins give for that slot."""
+    return render_slot(name, {**context.get_all(), **extra})
+
+
 def _layout_context() -> dict[str, Any]:
     if "menu" not in g and current_user.is_authenticated:
         g.menu = menu_for(current_user)
@@ -162,7 +212,7 @@ def _layout_context() -> dict[str, Any]:
         "active_endpoint": active_menu_endpoint(menu) if menu else None,
         "csrf_token": generate_csrf,
         "get_locale": get_locale,
-        "slot": lambda name, **ctx: render_slot(name, ctx),
+        "slot": _slot,
         "organisation_name": _organisation_name(),
         "view_functions": current_app.view_functions,
     }

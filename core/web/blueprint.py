@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint
@@ -17,3 +18,9 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def public(view: Any) -> Any:
+    """Mark a view as reachable without signing in (plugins use it for tracking pixels)."""
+    view.sportello_public = True
+    return view

@@ -14,6 +14,7 @@ from sportello import (
     MenuItem,
     Permission,
     PluginInfo,
+    Rule,
     Scope,
     SearchResult,
     Section,
@@ -89,17 +90,20 @@ def default_grants() -> list[Grant]:
 
 
 @hookimpl
-def visibility_rules(entity: str, user: Any) -> list[Any]:
+def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
     if entity != "example.note":
         return []
     from .models import Note
 
     scope = user.scope("example")
+    rules = []
     if scope == Scope.ALL:
-        return [Note.id.is_not(None)]
-    if scope == Scope.OWN:
-        return [Note.owner_id == user.id]
-    return []
+        rules.append(Rule(Note.id.is_not(None), "Scope 'all' on notes: every note"))
+    elif scope == Scope.OWN:
+        rules.append(Rule(Note.owner_id == user.id, "Scope 'own' on notes: notes the user wrote"))
+    if action == "delete":
+        rules.append(Rule(Note.title != "Protected", "Notes titled 'Protected' are never deleted", restriction=True))
+    return rules
 
 
 @hookimpl
