@@ -471,3 +471,110 @@ def browser_page(browser: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+# ---------------------------------------------------------------------------
+# Visibility: one table checked on every channel
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Where an entity shows up. URLs take the record's id as ``{id}``; ``None`` skips.
+
+    :param list_page: the HTML list; a listed record's label appears in it.
+    :param detail_page: the record's page: 200 when it may be opened, else 404.
+    :param api_list: a JSON list with ``items`` of objects carrying ``id``.
+    :param api_detail: the record in the API: 200 or 404, like the page.
+    :param export: a CSV/XLSX export of the list; a listed record's label is in it.
+    :param pdf: the record's PDF: 200 or 404.
+    :param search: whether the global search finds listed records by their label.
+    """
+
+    list_page: str | None = None
+    detail_page: str | None = None
+    api_list: str | None = None
+    api_detail: str | None = None
+    export: str | None = None
+    pdf: str | None = None
+    search: bool = True
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record of the table under test: its id and a label unique in the pages."""
+
+    id: int
+    label: str
+
+
+def check_visibility(client: Any, records: dict[str, Record], channels: Channels, listed: set[str], opened: set[str]) -> None:
+    """Check what one signed-in client reaches, record by record, on every channel.
+
+    ``listed`` and ``opened`` are the keys of ``records`` the user must see in lists
+    and may open; every other record must be absent from lists and answer 404, and
+    an id nobody has (a guessed id) must answer 404 too. All mismatches are reported
+    together.
+    """
+    problems: list[str] = []
+    unknown = set(listed | opened) - set(records)
+    assert not unknown, f"expected keys that are not records: {sorted(unknown)}"
+
+    def text(url: str) -> str:
+        response = client.get(url)
+        if response.status_code != 200:
+            problems.append(f"{url} answered {response.status_code}")
+        return response.get_data(as_text=True)
+
+    if channels.list_page:
+        page = text(channels.list_page)
+        for key, record in records.items():
+            if (record.label in page) != (key in listed):
+                problems.append(f"list page: {key} {'missing' if key in listed else 'shown'}")
+    if channels.export:
+        exported = text(channels.export)
+        for key, record in records.items():
+            if (record.label in exported) != (key in listed):
+                problems.append(f"export: {key} {'missing' if key in listed else 'present'}")
+    if channels.api_list:
+        ids = {item["id"] for item in client.get(channels.api_list + ("&" if "?" in channels.api_list else "?") + "limit=200").json["items"]}
+        for key, record in records.items():
+            if (record.id in ids) != (key in listed):
+                problems.append(f"API list: {key} {'missing' if key in listed else 'returned'}")
+    if channels.search:
+        for key, record in records.items():
+            from markupsafe import escape
+
+            results = client.get("/search", query_string={"q": record.label}).get_data(as_text=True)
+            found = f">{escape(record.label)}<" in results  # a result's title, not the echoed query
+            if found != (key in listed):
+                problems.append(f"search: {key} {'not found' if key in listed else 'found'}")
+    guessed = max(record.id for record in records.values()) + 100_000
+    for name, template in (("page", channels.detail_page), ("API", channels.api_detail), ("PDF", channels.pdf)):
+        if not template:
+            continue
+        for key, record in records.items():
+            status = client.get(template.format(id=record.id)).status_code
+            expected = 200 if key in opened else 404
+            if status != expected:
+                problems.append(f"{name} of {key}: {status}, expected {expected}")
+        if (status := client.get(template.format(id=guessed)).status_code) != 404:
+            problems.append(f"{name} of a guessed id: {status}, expected 404")
+    assert not problems, "visibility differs from the table:\n  " + "\n  ".join(problems)
+
+
+def check_visibility_table(
+    app: Any,
+    people: dict[str, Any],
+    records: dict[str, Record],
+    channels: Channels,
+    table: dict[str, tuple[set[str], set[str]]],
+    password: str = TEST_PASSWORD,
+) -> None:
+    """Check a whole table: profile (a key of ``people``) to (listed, opened) record keys."""
+    for profile, (listed, opened) in table.items():
+        client = login(app.test_client(), people[profile], password)
+        try:
+            check_visibility(client, records, channels, listed, opened)
+        except AssertionError as error:
+            raise AssertionError(f"profile {profile}: {error}") from None
