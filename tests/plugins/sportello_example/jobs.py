@@ -1,0 +1,16 @@
+"""A job of the example plugin: proves that workers run jobs with the app's database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from sportello.core.db import current_session
+from sportello.core.settings_store import Setting
+
+
+def remember(value: str) -> None:
+    """Store ``value`` as a setting row, so that the test can see the job ran."""
+    session = current_session()
+    count = session.scalar(select(func.count()).select_from(Setting).where(Setting.section == "jobs-test")) or 0
+    session.add(Setting(section="jobs-test", name=f"run-{count}", value=value))
+    session.commit()
