@@ -133,7 +133,7 @@ def init(holder: AppHolder) -> None:
     """Create the instance folder, the database tables and the standard profiles."""
     ensure_instance()
     app = holder.get()
-    with app.app_context():
+    with app.app_context(), acting_as(CLI_ACTOR):
         from .setup import prepare_database
 
         applied = prepare_database(app)
@@ -151,7 +151,7 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
     """Create a demo database with demo users and data, then start the server."""
     ensure_instance()
     app = holder.get()
-    with app.app_context():
+    with app.app_context(), acting_as(CLI_ACTOR):
         from .demo import load_demo
 
         report = load_demo(app)
@@ -248,7 +248,7 @@ def db() -> None:
 def db_upgrade(holder: AppHolder, branches: tuple[str, ...]) -> None:
     """Migrate the core and every enabled plugin (or only BRANCHES) to their latest revision."""
     app = holder.get()
-    with app.app_context():
+    with app.app_context(), acting_as(CLI_ACTOR):
         from .setup import prepare_database
 
         applied = prepare_database(app, list(branches) or None)

@@ -40,11 +40,19 @@ class PluginInfo:
 
 
 class Scope(str, Enum):
-    """How much of a section a profile reaches."""
+    """How much of a section a profile reaches; plugins turn it into visibility rules.
+
+    - ``NONE``: nothing of the section.
+    - ``OWN``: the records the user is responsible for, in lists and opened.
+    - ``LIST``: every record in lists, but a record opens (and changes) only when
+      another rule grants it, typically because it is the user's own: the
+      "salesperson who sees every company in lists but works only their own".
+    - ``ALL``: every record.
+    """
 
     NONE = "none"
     OWN = "own"
-    LIST = "list"  # sees the rows in lists, cannot open the record
+    LIST = "list"
     ALL = "all"
 
 
