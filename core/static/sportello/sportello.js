@@ -33,5 +33,14 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   }, true);
 
+  // Table rows with data-href open their record when clicked anywhere (the first cell
+  // keeps a real link for the keyboard and for opening in a new tab).
+  document.addEventListener("click", function (event) {
+    var row = event.target.closest("tr[data-href]");
+    if (!row || event.target.closest("a, button, input, select, label, form")) { return; }
+    if (window.getSelection && String(window.getSelection())) { return; }
+    window.location.assign(row.getAttribute("data-href"));
+  });
+
   // Exact dates on hover for relative times: <time datetime=".." title="..">.
 })();
