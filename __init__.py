@@ -12,11 +12,14 @@ from flask_babel import gettext, lazy_gettext, ngettext
 
 from .core import hookimpl
 from .core.access import entity_name, select_visible, visible
-from .core.audit import Actor, acting_as
 from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
+from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
+from .core.events import emit
+from .core.jobs import enqueue
 from .core.pagination import Filter, Page, paginate
+from .core.periodic import PeriodicTask
 from .core.settings_store import get_setting
 from .core.types import (
     STANDARD_PROFILES,
@@ -61,6 +64,7 @@ __all__ = [
     "Model",
     "NotificationChannel",
     "Page",
+    "PeriodicTask",
     "Permission",
     "PersonalDataSection",
     "PluginError",
@@ -77,6 +81,8 @@ __all__ = [
     "__version__",
     "acting_as",
     "api_list",
+    "emit",
+    "enqueue",
     "entity_name",
     "get_setting",
     "gettext",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from flask_smorest import Blueprint as ApiBlueprint
     from sqlalchemy import ColumnElement
 
+    from sportello.core.periodic import PeriodicTask
     from sportello.core.types import (
         DashboardWidget,
         Deadline,
@@ -314,6 +315,20 @@ def on_event(event: Event) -> None:
     and retried with the job; it never undoes the user's change.
 
     :param event: the event.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def periodic_tasks() -> list[PeriodicTask]:
+    """Work to run once per minute, hour or day, whatever the number of workers.
+
+    Called by the ticker of every worker (and of the embedded server); each period of
+    each task is claimed in the database by exactly one process, which enqueues the
+    task's job.
+
+    :return: :class:`sportello.PeriodicTask` objects.
 
     .. versionadded:: 1.0
     """

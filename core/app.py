@@ -11,12 +11,13 @@ from typing import Any
 from flask import Flask
 from flask_wtf import CSRFProtect
 
-from . import audit, builtin, tokens  # noqa: F401 - audit and tokens register their tables
+from . import audit, builtin, events, periodic, tokens  # noqa: F401 - they register their tables
 from .audit import install_audit
 from .config import load_config
 from .db import Database, close_session
 from .errors import PluginError
 from .i18n import init_babel
+from .jobs import install_jobs
 from .plugins import PluginManager, load_plugins
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def create_app(
 
     state.extras["csrf"] = CSRFProtect(app)
     install_audit()
+    install_jobs()
     init_babel(app, [Path(p) for p in manager.collect("translation_dirs")])
 
     from .web import init_web

@@ -38,6 +38,7 @@ def permissions() -> list[Permission]:
         Permission("core.hourly_costs", _l("Set users' hourly costs"), section="admin"),
         Permission("core.audit", _l("Search the audit log"), section="admin"),
         Permission("core.api", _l("Use the REST API with personal tokens"), section="admin"),
+        Permission("core.operations", _l("See system events and background jobs, retry failed jobs"), section="admin"),
     ]
 
 
@@ -62,6 +63,7 @@ def menu_items() -> list[MenuItem]:
         MenuItem(_l("Profiles"), "core.profiles", icon="shield-lock", permission="core.profiles", order=810, group="admin"),
         MenuItem(_l("Who can see what"), "core.access_check", icon="patch-question", permission="core.profiles", order=820, group="admin"),
         MenuItem(_l("Audit log"), "core.audit_log", icon="journal-text", permission="core.audit", order=830, group="admin"),
+        MenuItem(_l("Events and jobs"), "core.operations", icon="activity", permission="core.operations", order=840, group="admin"),
         MenuItem(_l("Settings"), "core.settings_index", icon="gear", permission="core.settings", order=900, group="admin"),
         MenuItem(_l("Modules"), "core.plugins_page", icon="puzzle", permission="core.plugins", order=910, group="admin"),
     ]

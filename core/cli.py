@@ -175,6 +175,9 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
 def _serve(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
+    from .periodic import start_ticker
+
+    start_ticker(app)  # periodic work (job sweeps, event dispatch, deadline scans) in-process
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -33,17 +34,17 @@ class ActionVerdict:
 
     @property
     def summary(self) -> str:
-        """The decision in words (English; the page translates its own framing)."""
+        """The decision in words, in the reader's language."""
         grants = [r for r in self.rules if not r.restriction]
         matching = [r for r in grants if r.matches]
         failing = [r for r in self.rules if r.restriction and not r.matches]
         if not grants:
-            return "no rule of any enabled module grants this action on this kind of record"
+            return _("no rule of any enabled module grants this action on this kind of record")
         if not matching:
-            return "none of the rules that grant access matches this record"
+            return _("none of the rules that grant access matches this record")
         if failing:
-            return "a grant matches, but a restriction excludes it: " + "; ".join(r.reason for r in failing)
-        return "granted by: " + "; ".join(r.reason or "an unnamed rule" for r in matching)
+            return _("a grant matches, but a restriction excludes it: %(rules)s", rules="; ".join(r.reason for r in failing))
+        return _("granted by: %(rules)s", rules="; ".join(r.reason or _("an unnamed rule") for r in matching))
 
 
 def _matches(session: Session, model: Any, record_id: Any, clause: Any) -> bool:

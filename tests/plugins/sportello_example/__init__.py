@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from sportello import (
     DashboardWidget,
+    EventType,
     Grant,
     MenuItem,
     Permission,
@@ -174,8 +175,68 @@ def page_slot(slot: str) -> list[Any]:
 
 
 @hookimpl
+def event_types() -> list[EventType]:
+    return [EventType("example.note_created", "Note written", default_recipients=["owner"])]
+
+
+@hookimpl
+def on_event(event: Any) -> None:
+    """Keep what it heard, so tests can see the dispatch; a title "boom" makes it fail."""
+    from sportello import session
+    from sportello.core.settings_store import Setting
+
+    if event.payload.get("title") == "boom":
+        raise RuntimeError("subscriber failure")
+    session.add(Setting(section="events-seen", name=str(event.id), value=[event.type, event.record_id, event.actor_id]))
+    session.commit()
+
+
+@hookimpl
+def periodic_tasks() -> list[Any]:
+    from sportello.core.periodic import PeriodicTask
+
+    return [PeriodicTask("example.daily_digest", "sportello_example.jobs:remember_digest", every="day")]
+
+
+@hookimpl
 def demo_data(ctx: Any) -> None:
     from .models import Note
 
     for profile, user in ctx.users.items():
         ctx.session.add(Note(title=f"Demo note of {profile}", body="Written by the demo.", owner_id=user.id))
+
+
+@hookimpl
+def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
+    """One deadline per note the user may see (every note for the scan): a week after it was written."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from flask import url_for
+    from sqlalchemy import select
+
+    from sportello import Deadline, session, visible
+
+    from .models import Note
+
+    delay = timedelta(days=7)
+    statement = select(Note) if user is None else visible(select(Note), user, "list")
+    statement = statement.where(
+        Note.created_at >= datetime.combine(start - delay, time.min, tzinfo=timezone.utc),
+        Note.created_at < datetime.combine(end - delay + timedelta(days=1), time.min, tzinfo=timezone.utc),
+    ).order_by(Note.id)
+    found = []
+    for note in session.scalars(statement):
+        due = note.created_at.date() + delay
+        if start <= due <= end:
+            found.append(
+                Deadline(
+                    kind="example.note_due",
+                    entity="example.note",
+                    record_id=note.id,
+                    due=due,
+                    title=note.title,
+                    url=url_for("example.note", note_id=note.id),
+                    recipients={"owner": [note.owner_id]},
+                )
+            )
+    return found

@@ -7,7 +7,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from sportello import ApiBlueprint, Filter, ListArgs, api_list, page_schema, session, visible
+from sportello import ApiBlueprint, emit, Filter, ListArgs, api_list, page_schema, session, visible
 
 from .models import Note
 
@@ -46,6 +46,8 @@ def create_note(data: dict[str, Any]) -> Any:
         abort(403, message="Your profile cannot write notes.")
     note = Note(owner_id=current_user.id, **data)
     session.add(note)
+    session.flush()
+    emit("example.note_created", "example.note", note.id, {"title": note.title})
     session.commit()
     return note
 

@@ -14,3 +14,18 @@ def remember(value: str) -> None:
     count = session.scalar(select(func.count()).select_from(Setting).where(Setting.section == "jobs-test")) or 0
     session.add(Setting(section="jobs-test", name=f"run-{count}", value=value))
     session.commit()
+
+
+def fail_until(succeed_on: int) -> None:
+    """Fail on every attempt before ``succeed_on`` (counted in the job's own row)."""
+    from sportello.core.jobs import RUNNING, Job
+
+    session = current_session()
+    attempt = session.scalar(select(Job.attempts).where(Job.state == RUNNING, Job.function.like("%fail_until")))
+    if attempt is None or attempt < succeed_on:
+        raise RuntimeError(f"attempt {attempt} fails")
+
+
+def remember_digest() -> None:
+    """The example's daily periodic task."""
+    remember("digest")
