@@ -175,8 +175,11 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
 def _serve(app: Flask, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
+    from .config import DEFAULTS
     from .periodic import start_ticker
 
+    if app.config["BASE_URL"] == DEFAULTS["BASE_URL"]:  # links in e-mails and feeds point here
+        app.config["BASE_URL"] = f"http://{host}:{port}"
     start_ticker(app)  # periodic work (job sweeps, event dispatch, deadline scans) in-process
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 

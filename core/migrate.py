@@ -79,9 +79,16 @@ def version_folders(app: Flask) -> dict[str, Path]:
     return folders
 
 
-def alembic_config(app: Flask, connection: Any = None, plugin: str | None = None) -> Config:
-    """An Alembic configuration for ``app``, built in memory (no alembic.ini)."""
+def alembic_config(
+    app: Flask, connection: Any = None, plugin: str | None = None, branches: set[str] | None = None
+) -> Config:
+    """An Alembic configuration for ``app``, built in memory (no alembic.ini).
+
+    :param branches: limit the versions folders to these branches (default: all installed).
+    """
     folders = version_folders(app)
+    if branches is not None:
+        folders = {name: folder for name, folder in folders.items() if name in branches}
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPT_LOCATION))
     cfg.set_main_option("path_separator", "os")
@@ -171,9 +178,12 @@ def revision(app: Flask, plugin: str, message: str, autogenerate: bool = False) 
         raise MigrationError(
             f"{plugin!r} has no migrations folder; create {plugin}/migrations/versions in the plugin first."
         )
+    # Autogenerate wants the database at every head it knows: leave out installed plugins
+    # that are neither enabled nor applied, whose heads the database never reached.
+    relevant = {plugin} | {s.branch for s in states(app) if s.enabled or s.current is not None}
     engine = app.extensions["sportello"].db.engine
     with engine.begin() as connection:
-        cfg = alembic_config(app, connection, plugin=plugin)
+        cfg = alembic_config(app, connection, plugin=plugin, branches=relevant)
         script = ScriptDirectory.from_config(cfg)
         heads = _branch_heads(script)
         kwargs: dict[str, Any] = {"message": message, "autogenerate": autogenerate, "version_path": str(folders[plugin])}

@@ -36,7 +36,7 @@ def test_each_plugin_goes_up_down_and_up_again(make_app: Any, example_plugins: l
         downgrade(app, "core@base")
         assert not {t for t in tables(app) if not t.startswith("alembic_")}
         upgrade(app)
-        assert branch_states(app)["core"].current == "core0003"
+        assert branch_states(app)["core"].up_to_date
 
 
 def test_plugin_installed_later_migrates_alone(make_app: Any, example_plugins: list[str]) -> None:
