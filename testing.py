@@ -344,17 +344,20 @@ def plugin_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     Writes a ``.dist-info`` with a real ``sportello`` entry point and puts the package's
     parent folder on ``sys.path``, so discovery finds it exactly as it finds a
     pip-installed plugin. Packages written under the test's ``tmp_path`` are forgotten
-    after the test; others (with models, which register once) stay imported.
+    after the test; others (with models, which register once) stay imported. The
+    returned function's ``paths`` make a subprocess (a worker) see the same plugins.
     """
     import importlib
 
     site = tmp_path / "site-packages"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
+    paths = [str(site)]
 
     def install(name: str, package_dir: Path | str, version: str = "1.0.0", summary: str = "") -> None:
         package_dir = Path(package_dir).resolve()
         monkeypatch.syspath_prepend(str(package_dir.parent))
+        paths.append(str(package_dir.parent))
         info = site / f"sportello_test_{name}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(
@@ -363,6 +366,7 @@ def plugin_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
         (info / "entry_points.txt").write_text(f"[sportello]\n{name} = {package_dir.name}\n")
         importlib.invalidate_caches()
 
+    install.paths = paths  # type: ignore[attr-defined] - for PYTHONPATH of subprocesses
     yield install
     forgotten = set()
     for module_name, module in list(sys.modules.items()):
@@ -578,3 +582,56 @@ def check_visibility_table(
             check_visibility(client, records, channels, listed, opened)
         except AssertionError as error:
             raise AssertionError(f"profile {profile}: {error}") from None
+
+
+# ---------------------------------------------------------------------------
+# A Redis of the test's own, to stop and start in fault tests
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server on a free loopback port, owned by one test."""
+
+    folder: Path
+    port: int
+    process: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A redis-server of this test only, so stopping it disturbs nobody else."""
+    if shutil.which("redis-server") is None:
+        service_missing("redis-server is not installed: fault tests start their own")
+    server = PrivateRedis(tmp_path, free_port())
+    server.start()
+    yield server
+    server.stop()
