@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 from markupsafe import Markup
 
 CODE_PATTERN = re.compile(r"^\d{6}$")
@@ -37,6 +35,9 @@ def verify_code(secret: str | None, code: str | None) -> bool:
 
 def qr_svg(data: str, size: int = 200, label: str = "") -> Markup:
     """An inline ``<svg>`` QR code of ``data``, made on the server (no script, no style attribute)."""
+    import qrcode  # imported here: it pulls in Pillow, which start-up does not need
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, border=2)
     markup = image.to_string(encoding="unicode")
     markup = re.sub(r'^<svg width="[^"]*" height="[^"]*"', f'<svg width="{size}" height="{size}"', markup, count=1)
