@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sportello.core.types import (
         DashboardWidget,
         Deadline,
+        DeadlineKind,
         DemoContext,
         Event,
         EventType,
@@ -357,6 +358,20 @@ def deadlines(start: date, end: date, user: Any | None) -> list[Deadline]:
     :param end: last day.
     :param user: the viewer, or ``None`` for the notification scan.
     :return: :class:`sportello.Deadline` objects.
+
+    .. versionadded:: 1.0
+    """
+
+
+@hookspec
+def deadline_kinds() -> list[DeadlineKind]:
+    """Kinds of deadlines the plugin's ``deadlines`` hook returns.
+
+    Called by the notification rule editor and when the database is prepared: the first
+    time a kind is seen, a rule e-mailing its ``default_recipients`` is created (an
+    administrator's later changes stay).
+
+    :return: :class:`sportello.DeadlineKind` objects.
 
     .. versionadded:: 1.0
     """

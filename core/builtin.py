@@ -8,7 +8,17 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from . import hookimpl
-from .types import Grant, MenuItem, Permission, PluginInfo, RecordTab, SettingsSection
+from .notify import models as _notify_models  # noqa: F401 - registers the notification tables
+from .periodic import PeriodicTask
+from .types import (
+    Event,
+    Grant,
+    MenuItem,
+    Permission,
+    PluginInfo,
+    RecordTab,
+    SettingsSection,
+)
 
 PLUGIN = PluginInfo(name="core", title=_l("Core"), description=_l("The Sportello core"))
 
@@ -39,13 +49,14 @@ def permissions() -> list[Permission]:
         Permission("core.audit", _l("Search the audit log"), section="admin"),
         Permission("core.api", _l("Use the REST API with personal tokens"), section="admin"),
         Permission("core.operations", _l("See system events and background jobs, retry failed jobs"), section="admin"),
+        Permission("core.notifications", _l("Manage notification rules and see every notice"), section="admin"),
     ]
 
 
 @hookimpl
 def default_grants() -> list[Grant]:
     return [
-        Grant("system_admin", ["*"]),
+        Grant("system_admin", ["*"]),  # includes core.notifications
         Grant("crm_admin", ["core.plugins", "core.hourly_costs", "core.api"]),
         Grant("project_manager", ["core.api"]),
         Grant("salesperson", ["core.api"]),
@@ -64,6 +75,7 @@ def menu_items() -> list[MenuItem]:
         MenuItem(_l("Who can see what"), "core.access_check", icon="patch-question", permission="core.profiles", order=820, group="admin"),
         MenuItem(_l("Audit log"), "core.audit_log", icon="journal-text", permission="core.audit", order=830, group="admin"),
         MenuItem(_l("Events and jobs"), "core.operations", icon="activity", permission="core.operations", order=840, group="admin"),
+        MenuItem(_l("Notifications"), "core.notification_rules", icon="bell", permission="core.notifications", order=845, group="admin"),
         MenuItem(_l("Settings"), "core.settings_index", icon="gear", permission="core.settings", order=900, group="admin"),
         MenuItem(_l("Modules"), "core.plugins_page", icon="puzzle", permission="core.plugins", order=910, group="admin"),
     ]
@@ -81,4 +93,22 @@ def record_tabs(entity: str, record: Any) -> list[RecordTab]:
 
 @hookimpl
 def settings() -> list[SettingsSection]:
-    return [SettingsSection("general", _l("General"), GeneralSettings, permission="core.settings", order=0)]
+    from .notify.channels import SmsSettings
+
+    return [
+        SettingsSection("general", _l("General"), GeneralSettings, permission="core.settings", order=0),
+        SettingsSection("sms", _l("SMS"), SmsSettings, permission="core.settings", order=10),
+    ]
+
+
+@hookimpl
+def on_event(event: Event) -> None:
+    """Notices for the rules whose trigger is this event."""
+    from .notify.service import notify_event
+
+    notify_event(event)
+
+
+@hookimpl
+def periodic_tasks() -> list[PeriodicTask]:
+    return [PeriodicTask("core.scan_deadlines", "sportello.core.notify.service:scan_today", every="day")]

@@ -81,12 +81,16 @@ def enqueue(path: str, *, session: Session | None = None, max_attempts: int = DE
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released: the jobs wait for the real commit
     jobs = session.info.pop("sportello_new_jobs", [])
     if jobs and current_app:
         wake([job.id for job in jobs if job.id is not None])
 
 
-def _after_rollback(session: Session) -> None:
+def _after_rollback(session: Session, previous: Any = None) -> None:
+    if previous is not None and previous.nested:
+        return  # only a SAVEPOINT was rolled back: the transaction and its jobs go on
     session.info.pop("sportello_new_jobs", None)
 
 
@@ -94,7 +98,7 @@ def install_jobs() -> None:
     """Run or hand over jobs after every commit (once per process)."""
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", lambda session, _previous: _after_rollback(session))
+        event.listen(Session, "after_soft_rollback", _after_rollback)
 
 
 def wake(job_ids: list[int]) -> None:

@@ -265,8 +265,30 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class DeadlineKind:
+    """A kind of :class:`Deadline` a plugin produces, so notification rules can name it.
+
+    :param code: ``<plugin>.<kind>``, the ``kind`` of the plugin's deadlines.
+    :param label: shown in the rule editor and in the notices.
+    :param default_recipients: recipient kinds notified by default (``"owner"``, ...);
+        the first time the kind is seen a rule sending them an e-mail is created.
+    :param days_ahead: how many days before the due date the default rule warns.
+    """
+
+    code: str
+    label: Any
+    default_recipients: Sequence[str] = ()
+    days_ahead: int = 0
+
+
+@dataclass(frozen=True)
 class NotificationChannel:
-    """A way to reach a person: ``send`` delivers one message or raises."""
+    """A way to reach a person: ``send`` delivers one message or raises.
+
+    ``send`` is called with keyword arguments ``recipient`` (the user), ``subject``,
+    ``text`` (plain text, in the recipient's language) and ``url`` (absolute link to
+    the record); any exception marks the notice failed with its message and retries it.
+    """
 
     code: str
     label: Any

@@ -180,6 +180,13 @@ def event_types() -> list[EventType]:
 
 
 @hookimpl
+def deadline_kinds() -> list[Any]:
+    from sportello import DeadlineKind
+
+    return [DeadlineKind("example.note_due", "Note due", default_recipients=["owner"], days_ahead=2)]
+
+
+@hookimpl
 def on_event(event: Any) -> None:
     """Keep what it heard, so tests can see the dispatch; a title "boom" makes it fail."""
     from sportello import session
@@ -209,7 +216,7 @@ def demo_data(ctx: Any) -> None:
 @hookimpl
 def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
     """One deadline per note the user may see (every note for the scan): a week after it was written."""
-    from datetime import datetime, time, timedelta, timezone
+    from datetime import UTC, datetime, time, timedelta
 
     from flask import url_for
     from sqlalchemy import select
@@ -221,8 +228,8 @@ def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
     delay = timedelta(days=7)
     statement = select(Note) if user is None else visible(select(Note), user, "list")
     statement = statement.where(
-        Note.created_at >= datetime.combine(start - delay, time.min, tzinfo=timezone.utc),
-        Note.created_at < datetime.combine(end - delay + timedelta(days=1), time.min, tzinfo=timezone.utc),
+        Note.created_at >= datetime.combine(start - delay, time.min, tzinfo=UTC),
+        Note.created_at < datetime.combine(end - delay + timedelta(days=1), time.min, tzinfo=UTC),
     ).order_by(Note.id)
     found = []
     for note in session.scalars(statement):

@@ -19,6 +19,7 @@ class NoteSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(load_default="")
     owner_id = fields.Integer(dump_only=True)
+    assignee_id = fields.Integer(load_only=True, load_default=None)
     updated_at = fields.DateTime(dump_only=True)
 
 
@@ -44,10 +45,17 @@ def create_note(data: dict[str, Any]) -> Any:
     """Write a note owned by the signed-in user."""
     if not current_user.can("example.create"):
         abort(403, message="Your profile cannot write notes.")
+    assignee_id = data.pop("assignee_id", None)  # only told in the event, for the notification tests
     note = Note(owner_id=current_user.id, **data)
     session.add(note)
     session.flush()
-    emit("example.note_created", "example.note", note.id, {"title": note.title})
+    from flask import url_for
+
+    emit("example.note_created", "example.note", note.id, {
+        "title": note.title,
+        "url": url_for("example.note", note_id=note.id),
+        "recipients": {"owner": [note.owner_id], "assignee": [assignee_id] if assignee_id else []},
+    })
     session.commit()
     return note
 
