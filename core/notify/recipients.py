@@ -28,15 +28,23 @@ def _ids(values: Any) -> list[int]:
     return found
 
 
-def candidate_ids(session: Session, rule: NotificationRule, record_recipients: Mapping[str, Sequence[int]]) -> list[int]:
-    """User ids a rule names for one record, before checking who is active and may read it."""
+def candidate_ids(session: Session, rule: NotificationRule, record_recipients: Mapping[str, Sequence[int]],
+                  profile_ids: dict[str, list[int]] | None = None) -> list[int]:
+    """User ids a rule names for one record, before checking who is active and may read it.
+
+    :param profile_ids: a cache of the users of each profile kind, for callers that
+        resolve many records at once.
+    """
+    cache = profile_ids if profile_ids is not None else {}
     ids: list[int] = []
     for kind in rule.recipients or []:
         if kind in PROFILE_KINDS:
-            ids.extend(session.scalars(
-                select(User.id).join(Profile, User.profile_id == Profile.id)
-                .where(Profile.code == PROFILE_KINDS[kind], User.active.is_(True)).order_by(User.id)
-            ))
+            if kind not in cache:
+                cache[kind] = list(session.scalars(
+                    select(User.id).join(Profile, User.profile_id == Profile.id)
+                    .where(Profile.code == PROFILE_KINDS[kind], User.active.is_(True)).order_by(User.id)
+                ))
+            ids.extend(cache[kind])
         else:
             ids.extend(_ids(record_recipients.get(kind)))
     if rule.fixed_user_id is not None:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..access import entity_models, visible
 from ..db import current_session, utcnow
+from ..identity import User
 from ..jobs import enqueue
 from ..types import Deadline, Event
 from .models import DEADLINE, EVENT, QUEUED, Notice, NotificationRule
-from .recipients import recipients_of, resolve
+from .recipients import candidate_ids, recipients_of, resolve
 
 log = logging.getLogger(__name__)
 
@@ -104,18 +106,90 @@ def scan_deadlines(today: date) -> list[Notice]:
     plugins = current_app.extensions["sportello"].plugins
     found = [item for item in plugins.collect("deadlines", start=today, end=today + timedelta(days=horizon), user=None)
              if isinstance(item, Deadline)]
-    made = []
+    wanted = []
+    profile_ids: dict[str, list[int]] = {}
     for rule in rules:
         for deadline in found:
             if deadline.kind != rule.trigger or not (deadline.due - timedelta(days=rule.days_ahead) <= today <= deadline.due):
                 continue
-            made.extend(_notices_for(
-                session, rule, entity=deadline.entity, record_id=deadline.record_id,
-                occasion=f"due:{deadline.due.isoformat()}", recipients=deadline.recipients or {},
-                due=deadline.due, title=str(deadline.title)[:300], url=str(deadline.url or "")[:500],
-            ))
+            for user_id in candidate_ids(session, rule, deadline.recipients or {}, profile_ids):
+                wanted.append(dict(
+                    key=notice_key(rule.id, deadline.entity, deadline.record_id, f"due:{deadline.due.isoformat()}",
+                                   user_id, rule.channel),
+                    rule_id=rule.id, trigger=rule.trigger, entity=deadline.entity, record_id=deadline.record_id,
+                    user_id=user_id, channel=rule.channel, due=deadline.due, title=str(deadline.title)[:300],
+                    url=str(deadline.url or "")[:500],
+                ))
+    active = readers(session, wanted)
+    made = create_notices(session, [row for row in wanted if row["user_id"] in active])
     session.commit()
     return made
+
+
+CHUNK = 500
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def readers(session: Session, rows: list[dict[str, Any]]) -> set[int]:
+    """Ids of the users of ``rows`` who are active (few queries, whatever the rows)."""
+    ids = sorted({row["user_id"] for row in rows})
+    active: set[int] = set()
+    for chunk in _chunks(ids):
+        active.update(session.scalars(select(User.id).where(User.id.in_(chunk), User.active.is_(True))))
+    return active
+
+
+def create_notices(session: Session, rows: list[dict[str, Any]]) -> list[Notice]:
+    """Create the notices of ``rows`` that do not exist yet, for readers of their records.
+
+    Batched for the daily scan: one query per few hundred keys to skip existing notices,
+    one visibility query per recipient and kind of record, one flush for the rest. If a
+    concurrent scan inserted some of them meanwhile, each row falls back to its own
+    SAVEPOINT, so the unique key still decides.
+    """
+    existing: set[str] = set()
+    for chunk in _chunks([row["key"] for row in rows]):
+        existing.update(session.scalars(select(Notice.key).where(Notice.key.in_(chunk))))
+    fresh = [row for row in rows if row["key"] not in existing]
+    readable = _readable(session, fresh)
+    fresh = [row for row in fresh if (row["user_id"], row["entity"], row["record_id"]) in readable]
+    if not fresh:
+        return []
+    notices = [Notice(state=QUEUED, **row) for row in fresh]
+    try:
+        with session.begin_nested():
+            session.add_all(notices)
+            session.flush()
+    except IntegrityError:
+        return [notice for row in fresh if (notice := create_notice(session, **row)) is not None]
+    for notice in notices:
+        enqueue(SEND, session=session, notice_id=notice.id)
+    return notices
+
+
+def _readable(session: Session, rows: list[dict[str, Any]]) -> set[tuple[int, str, int | None]]:
+    """(user, entity, record) triples of ``rows`` whose record the user may open."""
+    grouped: dict[tuple[int, str], set[Any]] = {}
+    for row in rows:
+        grouped.setdefault((row["user_id"], row["entity"]), set()).add(row["record_id"])
+    models = entity_models()
+    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_({u for u, _e in grouped})))}
+    allowed: set[tuple[int, str, int | None]] = set()
+    for (user_id, entity), record_ids in grouped.items():
+        model = models.get(entity)
+        if model is None:  # a kind of record without visibility rules: everybody may open it
+            allowed.update((user_id, entity, record_id) for record_id in record_ids)
+            continue
+        key = inspect(model).primary_key[0]
+        ids = [record_id for record_id in record_ids if record_id is not None]
+        for chunk in _chunks(sorted(ids)):
+            statement = visible(select(model), users[user_id], "read").where(key.in_(chunk)).with_only_columns(key)
+            allowed.update((user_id, entity, record_id) for record_id in session.scalars(statement))
+    return allowed
 
 
 def scan_today() -> int:
