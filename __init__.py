@@ -18,6 +18,8 @@ from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
 from .core.events import emit
 from .core.jobs import enqueue
+from .core.notify.channels import ChannelError
+from .core.notify.direct import send_email_message, send_sms_message
 from .core.pagination import Filter, Page, paginate
 from .core.periodic import PeriodicTask
 from .core.settings_store import get_setting
@@ -51,6 +53,7 @@ __all__ = [
     "STANDARD_PROFILES",
     "Actor",
     "ApiBlueprint",
+    "ChannelError",
     "ConfigError",
     "DashboardWidget",
     "Deadline",
@@ -97,6 +100,8 @@ __all__ = [
     "public",
     "requires",
     "select_visible",
+    "send_email_message",
+    "send_sms_message",
     "session",
     "utcnow",
     "visible",

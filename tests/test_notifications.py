@@ -472,3 +472,23 @@ def test_notice_abandoned_by_a_dead_worker_is_never_sent_twice(make_app: Any, ex
         assert notice.state == FAILED
         assert "may or may not have been delivered" in notice.error
     assert smtp_server.messages == []
+
+
+def test_messages_sent_by_hand_use_the_same_channels(make_app: Any, smtp_server: Any) -> None:
+    from sportello import ChannelError, send_email_message, send_sms_message
+
+    app = make_app(**smtp_server.config())
+    with Gateway() as gateway:
+        configure_sms(app, url=gateway.url, method="GET", number_param="to", text_param="text", extra_params="",
+                      username="", password="", token="t0k")
+        with app.app_context():
+            send_email_message("cliente@rossi.it", "Offerta", "Gentile cliente, ...", "<p>Gentile cliente, ...</p>")
+            send_sms_message("+39 333 7654321", "La chiamo domani")
+            with pytest.raises(ChannelError, match="no phone number"):
+                send_sms_message("  ", "x")
+        assert [m["To"] for m in smtp_server.messages] == ["cliente@rossi.it"]
+        assert gateway.requests[0]["query"]["to"] == ["+39 333 7654321"]
+        assert gateway.requests[0]["authorization"] == "Bearer t0k"
+    refused = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port())
+    with refused.app_context(), pytest.raises(ChannelError):
+        send_email_message("cliente@rossi.it", "Offerta", "...")

@@ -175,9 +175,13 @@ def send_email(user: User, message: Message) -> None:
 
 
 def send_text(user: User, message: Message) -> None:
-    from ..settings_store import get_setting
-
     if not (user.phone or "").strip():
         raise ChannelError(f"{user.name} has no mobile phone number: add one to their user to send SMS.")
-    config = {name: get_setting("sms", name) for name in SmsSettings().fields}
-    send_sms(user.phone.strip(), message.short, config)
+    send_sms(user.phone.strip(), message.short, sms_settings())
+
+
+def sms_settings() -> dict[str, Any]:
+    """The "sms" settings as stored, defaults filled in."""
+    from ..settings_store import get_setting
+
+    return {name: get_setting("sms", name) for name in SmsSettings().fields}
