@@ -199,6 +199,15 @@ def on_event(event: Any) -> None:
 
 
 @hookimpl
+def notification_channels() -> list[Any]:
+    from sportello import NotificationChannel
+
+    from .channels import slow_send
+
+    return [NotificationChannel("slow", "Slow test channel", send=slow_send)]
+
+
+@hookimpl
 def periodic_tasks() -> list[Any]:
     from sportello.core.periodic import PeriodicTask
 
