@@ -17,6 +17,7 @@ from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
 from .core.events import emit
+from .core.hooks import call_hooks, plugin_title
 from .core.jobs import enqueue
 from .core.notify.channels import ChannelError
 from .core.notify.direct import send_email_message, send_sms_message
@@ -86,6 +87,7 @@ __all__ = [
     "__version__",
     "acting_as",
     "api_list",
+    "call_hooks",
     "emit",
     "enqueue",
     "entity_name",
@@ -96,6 +98,7 @@ __all__ = [
     "ngettext",
     "page_schema",
     "paginate",
+    "plugin_title",
     "problem",
     "public",
     "requires",

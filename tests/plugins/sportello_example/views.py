@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from sportello import requires, session, visible
+from sportello import call_hooks, requires, session, visible
 
 from .models import Note
 
@@ -31,9 +31,8 @@ def _note_or_404(note_id: int) -> Note:
 @requires("example.view")
 def note(note_id: int) -> str:
     record = _note_or_404(note_id)
-    plugins = current_app.extensions["sportello"].plugins
-    tabs = sorted(plugins.collect("record_tabs", entity="example.note", record=record, user=current_user), key=lambda t: t.order)
-    badges = [badge for badges in plugins.hook.example_note_badges(note=record) for badge in badges]
+    tabs = sorted(call_hooks("record_tabs", entity="example.note", record=record, user=current_user), key=lambda t: t.order)
+    badges = call_hooks("example_note_badges", note=record)
     return render_template("example/note.html", note=record, tabs=tabs, badges=badges)
 
 
