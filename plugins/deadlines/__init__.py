@@ -22,8 +22,6 @@ from sportello import (
 )
 from sportello import lazy_gettext as _l
 
-from . import hooks_published
-
 HERE = Path(__file__).parent
 
 PLUGIN = PluginInfo(
@@ -33,11 +31,6 @@ PLUGIN = PluginInfo(
     core=">=1.0,<2",
     description=_l("Calendar of the deadlines of every module, with a personal iCal feed."),
 )
-
-
-@hookimpl
-def plugin_hookspecs() -> list[object]:
-    return [hooks_published]
 
 
 @hookimpl

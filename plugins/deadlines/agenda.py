@@ -12,7 +12,7 @@ from babel import Locale
 from flask import current_app
 from flask_babel import get_locale, get_timezone
 
-from sportello import Deadline
+from sportello import Deadline, call_hooks, plugin_title
 
 VIEWS = ("month", "week", "list")
 
@@ -86,29 +86,27 @@ def neighbours(view: str, anchor: date) -> tuple[date, date]:
 
 
 def kind_labels() -> dict[str, Any]:
-    """Kind code to label, from every plugin implementing ``deadlines_kind_labels``."""
-    plugins = current_app.extensions["sportello"].plugins
-    return dict(plugins.collect("deadlines_kind_labels"))
+    """Kind code to label, from the ``deadline_kinds`` the enabled plugins declare."""
+    return {kind.code: kind.label for kind in call_hooks("deadline_kinds")}
 
 
 def kind_label(kind: str, labels: dict[str, Any]) -> str:
-    """The kind's name; unnamed kinds read "<plugin title> · <kind code>"."""
+    """The kind's name; undeclared kinds read "<plugin title> · <kind code>"."""
     if kind in labels:
         return str(labels[kind])
-    loaded = current_app.extensions["sportello"].plugins.loaded.get(kind.split(".", 1)[0])
-    if loaded is not None:
-        return f"{loaded.info.title} · {kind}"
+    plugin = kind.split(".", 1)[0]
+    if plugin in current_app.extensions["sportello"].plugins.loaded:
+        return f"{plugin_title(plugin)} · {kind}"
     return kind
 
 
 def collect(start: date, end: date, user: Any) -> list[Item]:
     """Every deadline due from ``start`` to ``end`` (both included) that ``user`` may see,
     sorted by day and title. Each plugin applies its own visibility for ``user``."""
-    plugins = current_app.extensions["sportello"].plugins
     labels = kind_labels()
     now = today()
     items = []
-    for deadline in plugins.collect("deadlines", start=start, end=end, user=user):
+    for deadline in call_hooks("deadlines", start=start, end=end, user=user):
         due = deadline.due.date() if isinstance(deadline.due, datetime) else deadline.due
         if not start <= due <= end:
             continue
