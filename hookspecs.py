@@ -396,7 +396,15 @@ def reports() -> list[ReportDefinition]:
 def import_targets() -> list[ImportTarget]:
     """Entities the generic CSV/XLSX importer can fill, with their field specs.
 
-    :return: :class:`sportello.ImportTarget` objects.
+    Each target gets the import pages (upload, column mapping remembered per user,
+    preview with per-row errors and duplicates, a background run with progress, a report
+    with the rejected rows as CSV) and ``sportello import TARGET FILE``. The rows are
+    audited with channel ``"import"``; existing records are matched through
+    ``visible(..., user, "update")``, so an import never updates what its user may not
+    change. Called on every import page and run: build the objects cheaply.
+
+    :return: :class:`sportello.ImportTarget` objects, with :class:`sportello.ImportField`
+        and :class:`sportello.MatchKey`.
 
     .. versionadded:: 1.0
     """

@@ -66,9 +66,13 @@ def default_grants() -> list[Grant]:
 
 
 @hookimpl
-def menu_items() -> list[MenuItem]:
+def menu_items(user: Any) -> list[MenuItem]:
+    from .hooks import call_hooks
+
+    importable = any(user.can(target.permission) for target in call_hooks("import_targets"))
     return [
         MenuItem(_l("Home"), "core.home", icon="house", order=10),
+        *([MenuItem(_l("Import"), "core.import_index", icon="upload", order=835, group="admin")] if importable else []),
         MenuItem(_l("Users"), "core.users", icon="people", permission="core.users", order=800, group="admin"),
         MenuItem(_l("Hourly costs"), "core.hourly_costs", icon="cash-coin", permission="core.hourly_costs", order=805, group="admin"),
         MenuItem(_l("Profiles"), "core.profiles", icon="shield-lock", permission="core.profiles", order=810, group="admin"),

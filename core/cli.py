@@ -414,3 +414,104 @@ def user_create(app: Flask, email: str, name: str, profile: str, language: str, 
 
     created = create_user(email=email, name=name, profile_code=profile, password=password, language=language)
     click.echo(f"Created {created.email} ({created.profile.name}).")
+
+
+# ---------------------------------------------------------------------------
+# import
+# ---------------------------------------------------------------------------
+
+
+@cli.command("import")
+@click.argument("target")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--mapping", "pairs", multiple=True, metavar="COLUMN=FIELD", help="Column of the file to field (repeatable); unmapped columns are matched automatically.")
+@click.option("--on-duplicate", type=click.Choice(["skip", "update", "create"]), default="skip", show_default=True, help="What to do with rows matching an existing record.")
+@click.option("--match", "match", multiple=True, metavar="FIELD", help="Match keys used to find duplicates (repeatable; default: all the target's).")
+@click.option("--user", "email", required=True, help="E-mail of the user importing: their permissions and visibility apply, the audit log names them.")
+@click.option("--assign", "assign_email", default=None, help="E-mail of the user receiving the created records (default: --user).")
+@with_app
+def import_file(app: Flask, target: str, file: str, pairs: tuple[str, ...], on_duplicate: str, match: tuple[str, ...], email: str, assign_email: str | None) -> None:
+    """Import FILE (CSV or XLSX) into TARGET, the same way as the import pages, and print the report."""
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from .db import current_session
+    from .identity import User
+    from .importer import ImportFile, check_mapping, execute
+    from .importer.reading import FileProblem, read_table
+    from .importer.service import (
+        ImportProblem,
+        auto_mapping,
+        check_options,
+        mapping_from_pairs,
+        remembered_mapping,
+        start_run,
+        target_or_none,
+    )
+
+    session = current_session()
+    chosen = target_or_none(target)
+    if chosen is None:
+        raise SportelloError(f"no import target {target!r}; the enabled modules offer: {', '.join(sorted(_import_keys())) or 'none'}.")
+    user = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower(), User.active.is_(True)))
+    if user is None:
+        raise SportelloError(f"no active user with e-mail {email}.")
+    if not user.can(chosen.permission):
+        raise SportelloError(f"{user.email} does not hold the permission {chosen.permission} needed to import {target}.")
+    path = Path(file)
+    content = path.read_bytes()
+    try:
+        table = read_table(content, path.name)
+        mapping = auto_mapping(chosen, table.header, remembered_mapping(session, user.id, chosen.key))
+        explicit = mapping_from_pairs(chosen, table.header, pairs)
+    except (FileProblem, ImportProblem) as error:
+        raise SportelloError(str(error)) from None
+    taken = {name for name in explicit.values() if name}
+    mapping = {index: name for index, name in mapping.items() if name not in taken and index not in explicit}
+    mapping.update({index: name for index, name in explicit.items() if name})
+    problems = check_mapping(chosen, table.header, mapping)
+    assignee_id = None
+    if chosen.assign_field:
+        assignee = user
+        if assign_email:
+            assignee = session.scalar(select(User).where(func.lower(User.email) == assign_email.strip().lower(), User.active.is_(True)))
+            if assignee is None:
+                raise SportelloError(f"no active user with e-mail {assign_email}.")
+        assignee_id = assignee.id
+    options = {"on_duplicate": on_duplicate, "match_keys": list(match) if match else [k.field for k in chosen.match_keys],
+               "assignee_id": assignee_id, "assign_updated": False}
+    problems += check_options(session, chosen, options)
+    if problems:
+        raise SportelloError(" ".join(problems))
+    for index, column in enumerate(table.header):
+        click.echo(f"  {column} -> {mapping.get(str(index)) or '(not imported)'}")
+    imported = ImportFile(target=chosen.key, user_id=user.id, file_name=path.name[-255:], content=content, mapping=mapping)
+    session.add(imported)
+    session.flush()
+    start_run(session, imported, options, len(table.rows))
+    session.commit()
+
+    def progress(current: ImportFile) -> None:
+        click.echo(f"  {current.done:,}/{current.total:,} rows", err=True)
+
+    result = execute(session, imported.id, on_batch=progress)
+    click.echo(f"Import #{result.id} of {path.name} into {chosen.key}: {result.total:,} rows")
+    click.echo(f"  created  {result.created:,}")
+    click.echo(f"  updated  {result.updated:,}")
+    click.echo(f"  skipped  {result.skipped:,}")
+    click.echo(f"  rejected {result.rejected:,}")
+    if result.rejected:
+        from .importer.models import ImportReject
+
+        for row_number, error in session.execute(
+            select(ImportReject.row_number, ImportReject.error).where(ImportReject.import_id == result.id).order_by(ImportReject.position).limit(20)
+        ):
+            click.echo(f"    row {row_number}: {error}")
+        click.echo("  The rejected rows can be downloaded as CSV from the import's page.")
+
+
+def _import_keys() -> list[str]:
+    from .importer import all_targets
+
+    return list(all_targets())

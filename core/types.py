@@ -307,14 +307,88 @@ class ReportDefinition:
 
 
 @dataclass(frozen=True)
+class ImportField:
+    """A field the importer fills from a column of the file.
+
+    :param name: the attribute (or key of the values handed to ``create``/``update``).
+    :param label: shown in the column mapping; also matched against the file's headers.
+    :param required: a row without a value here is rejected, and a mapping without a
+        column for it is refused before anything runs.
+    :param parse: turns the cell's text (stripped, never empty) into the value, or raises
+        ``ValueError`` with a message for the person who will fix the row. ``None`` keeps
+        the text. An empty cell is ``None`` and never reaches ``parse``.
+    :param aliases: other header texts that mean this field (``"P.IVA"``, ``"VAT"``),
+        compared without case, accents, spaces and punctuation.
+    :param help: a short hint shown in the mapping.
+    """
+
+    name: str
+    label: Any
+    required: bool = False
+    parse: Callable[[str], Any] | None = None
+    aliases: Sequence[str] = ()
+    help: Any = ""
+
+
+@dataclass(frozen=True)
+class MatchKey:
+    """A way to tell that a row is a record that already exists (duplicate detection).
+
+    :param field: the :class:`ImportField` whose value is compared.
+    :param column: an SQL expression of the target's model whose value equals
+        ``normalise(value)`` for the same record: a stored normalised column, or e.g.
+        ``func.lower(Company.email)``.
+    :param label: shown where people choose the match keys (default: the field's label).
+    :param normalise: the parsed value to the compared value; default: text without
+        surrounding spaces, inner spaces collapsed, case folded.
+    """
+
+    field: str
+    column: Any
+    label: Any = None
+    normalise: Callable[[Any], Any] | None = None
+
+
+@dataclass(frozen=True)
 class ImportTarget:
-    """An entity the generic CSV/XLSX importer can fill."""
+    """An entity the generic CSV/XLSX importer can fill (``import_targets`` hook).
+
+    Existing records are looked up as ``visible(select(model), user, "update")`` on the
+    chosen :class:`MatchKey` columns: a record the importing user may not change is
+    never matched, so it is never updated by an import.
+
+    :param key: unique, e.g. ``"companies.company"``; used in URLs and on the CLI.
+    :param label: what is imported, e.g. "Companies".
+    :param model: the mapped class of the records.
+    :param fields: :class:`ImportField` objects, in the order they are offered.
+    :param permission: the permission needed to import (and to open the import pages).
+    :param match_keys: :class:`MatchKey` objects; all are proposed, people choose.
+    :param create: ``create(values, user=, assignee=)`` adds a new record to the session
+        and returns it; ``values`` maps field names to parsed values. Raise ``ValueError``
+        to reject the row with a message. Default: ``model(**values)`` with the
+        assignee's id in ``assign_field``.
+    :param update: ``update(record, values, user=, assignee=)`` changes an existing record;
+        ``values`` holds only the non-empty cells; ``assignee`` is ``None`` unless people
+        chose to reassign updated records. Default: ``setattr`` of each value.
+    :param assign_field: the attribute receiving the chosen user's id (the salesperson
+        of imported companies); ``None``: no choice of user is offered.
+    :param assign_label: how the assigned user is called ("Salesperson").
+    :param assign_permission: only users holding it are offered for assignment.
+    :param list_endpoint: the list page of the records, linked from the import pages.
+    """
 
     key: str
     label: Any
-    fields: Sequence[Any]
-    load: Callable[..., Any]
+    model: Any
+    fields: Sequence[ImportField]
     permission: str
+    match_keys: Sequence[MatchKey] = ()
+    create: Callable[..., Any] | None = None
+    update: Callable[..., Any] | None = None
+    assign_field: str | None = None
+    assign_label: Any = None
+    assign_permission: str | None = None
+    list_endpoint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,10 @@ def test_blueprint_menu_and_permissions(notes_app: Any, people: dict[str, Any]) 
     assert 'href="/notes/"' in html
     assert 'href="/settings/example"' in html  # admin-group entry with URL values
     assert admin.get("/notes/").status_code == 200
+    assert 'href="/import"' in html  # the admin may import notes
     assignee = signed_in(notes_app, people["assignee"])
     assert 'href="/notes/"' not in assignee.get("/").get_data(as_text=True)
+    assert 'href="/import"' not in assignee.get("/").get_data(as_text=True)
     assert assignee.get("/notes/").status_code == 403
 
 

@@ -21,6 +21,7 @@ from . import account, admin_profiles, admin_users, auth_views, formatting, view
 from . import access_views  # noqa: F401 - who can see what, audit log, record history
 from . import ops_views  # noqa: F401 - system events and background jobs
 from . import notify_views  # noqa: F401 - notification rules, the notice log, the user's notices
+from . import import_views  # noqa: F401 - the CSV/XLSX importer of the plugins' import targets
 from .blueprint import core, public  # noqa: F401 - `public` is re-exported for plugins
 
 log = logging.getLogger(__name__)

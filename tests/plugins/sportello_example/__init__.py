@@ -256,3 +256,39 @@ def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
                 )
             )
     return found
+
+
+def _note_title(text: str) -> str:
+    if len(text) > 200:
+        raise ValueError(f"At most 200 characters ({len(text)} here).")
+    if text.lower() == "invalid":
+        raise ValueError("A note cannot be titled 'invalid'.")
+    return text
+
+
+@hookimpl
+def import_targets() -> list[Any]:
+    """Notes imported from files, matched on their title (case and spaces ignored)."""
+    from sqlalchemy import func
+
+    from sportello import ImportField, ImportTarget, MatchKey
+
+    from .models import Note
+
+    return [
+        ImportTarget(
+            key="example.note",
+            label=lazy_gettext("Notes"),
+            model=Note,
+            fields=[
+                ImportField("title", "Title", required=True, parse=_note_title, aliases=["Titolo", "Subject"]),
+                ImportField("body", "Text", aliases=["Body", "Testo"]),
+            ],
+            permission="example.create",
+            match_keys=[MatchKey("title", func.lower(Note.title), label="Title")],
+            assign_field="owner_id",
+            assign_label="Owner",
+            assign_permission="example.view",
+            list_endpoint="example.notes",
+        )
+    ]
