@@ -110,9 +110,8 @@ def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
         return company_rules(user, action)
     if entity not in ("companies.contact", "companies.communication"):
         return []
-    from sqlalchemy import select
-
     from sportello import visible
+    from sqlalchemy import select
 
     from .models import Communication, Company, Contact
 
@@ -141,17 +140,14 @@ def search(user: Any, text: str, limit: int) -> list[SearchResult]:
     if not user.can("companies.view"):
         return []
     from flask import url_for
-    from sqlalchemy import or_, select
-
     from sportello import session, visible
+    from sqlalchemy import select
 
     from .models import Company
 
-    needle = f"%{text.strip()}%"
     rows = session.execute(
         visible(select(Company.id, Company.name, Company.vat_number, Company.legal_city), user, "list")
-        .where(or_(Company.name.ilike(needle), Company.vat_number.ilike(needle), Company.tax_code.ilike(needle),
-                   Company.email.ilike(needle), Company.legal_city.ilike(needle)))
+        .where(Company.search_text.contains(text.strip().lower(), autoescape=True))
         .order_by(Company.name_key, Company.id)
         .limit(limit)
     ).all()

@@ -8,11 +8,19 @@ from typing import Any
 from flask_login import current_user
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
+from sportello import (
+    ApiBlueprint,
+    Filter,
+    ListArgs,
+    api_list,
+    page_schema,
+    session,
+    utcnow,
+    visible,
+)
+from sportello import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, raiseload
-
-from sportello import ApiBlueprint, Filter, ListArgs, api_list, page_schema, session, utcnow, visible
-from sportello import lazy_gettext as _l
 
 from .models import KINDS, Communication, Company, Contact
 from .services import may_assign_anyone, record_communication, save_company

@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms.validators import Optional
+from sportello import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-
-from sportello import lazy_gettext as _l
+from wtforms.validators import Optional
 
 from .validation import SECTORS
 

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func
-
 from sportello import ImportField, ImportTarget, MatchKey, emit, session
 from sportello import lazy_gettext as _l
+from sqlalchemy import func
 
 from .models import Company
 from .services import _payload, set_tags
-from .validation import SECTORS, check_tax_code, check_vat, clean_company, compact, name_key, tag_names
+from .validation import (
+    SECTORS,
+    check_tax_code,
+    check_vat,
+    clean_company,
+    compact,
+    name_key,
+    tag_names,
+)
 
 FIELDS = [
     ImportField("name", _l("Company name"), required=True, aliases=["Ragione sociale", "Denominazione", "Azienda", "Company", "Name"]),

@@ -4,11 +4,11 @@ communications log."""
 from __future__ import annotations
 
 from datetime import date, datetime
-
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from typing import Any
 
 from sportello import Model, TimestampMixin, utcnow
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 company_tag = Table(
     "companies_company_tag",
@@ -71,6 +71,11 @@ class Company(TimestampMixin, Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("core_unit.id"))
     salesperson_id: Mapped[int | None] = mapped_column(ForeignKey("core_user.id"))
+    #: What the search box looks into, lowercased in one column (kept by the model): one
+    #: trigram index on PostgreSQL serves "contains" searches over all of it.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+
+    __audit_ignore__ = frozenset({"search_text"})
 
     tags: Mapped[list[Tag]] = relationship(secondary=company_tag, order_by=Tag.name)
     salesperson = relationship("User", foreign_keys=[salesperson_id])
@@ -131,3 +136,17 @@ class Communication(Model):
 
     contact: Mapped[Contact | None] = relationship(lazy="joined")
     author = relationship("User", foreign_keys=[user_id])
+
+
+SEARCHED = ("name", "vat_number", "tax_code", "email", "legal_city")
+
+
+def search_text_of(company: Company) -> str:
+    """The lowercased text the search matches: name, partita IVA, CF, e-mail and city."""
+    return " ".join(str(getattr(company, column) or "") for column in SEARCHED).lower()
+
+
+@event.listens_for(Company, "before_insert")
+@event.listens_for(Company, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, company: Company) -> None:
+    company.search_text = search_text_of(company)

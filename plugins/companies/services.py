@@ -6,9 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from sportello import (
+    ChannelError,
+    Scope,
+    emit,
+    send_email_message,
+    send_sms_message,
+    session,
+    utcnow,
+)
 from sqlalchemy import select
-
-from sportello import ChannelError, Scope, emit, send_email_message, send_sms_message, session, utcnow
 
 from .models import Communication, Company, Contact, Tag
 from .validation import tag_names

@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sportello import lazy_gettext as _l
 from stdnum import get_cc_module
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
-
-from sportello import lazy_gettext as _l
 
 #: Italian province codes (sigle automobilistiche), including the Sardinian ones old and new.
 PROVINCES = frozenset(

@@ -21,16 +21,24 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
-from wtforms.fields.choices import SelectChoice
-
 from sportello import Filter, Scope, paginate, requires, session, utcnow, visible
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
-from sportello.core.events import EventRecord  # (internal) the company's system events for the timeline
-from sportello.core.identity import Unit, User  # (internal) choices of the forms and filters
-from sportello.core.pagination import InvalidQuery, apply_filters, parse_sort  # (internal) same as the API's
+from sportello.core.events import (
+    EventRecord,  # (internal) the company's system events for the timeline
+)
+from sportello.core.identity import (  # (internal) choices of the forms and filters
+    Unit,
+    User,
+)
+from sportello.core.pagination import (  # (internal) same as the API's
+    InvalidQuery,
+    apply_filters,
+    parse_sort,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
 
 from .forms import CommunicationForm, CompanyForm, ContactForm
 from .models import Communication, Company, Contact, Tag, company_tag
@@ -71,11 +79,7 @@ def _list_statement(columns: tuple[Any, ...]) -> Any:
     statement = visible(select(*columns).outerjoin(User, User.id == Company.salesperson_id), current_user, "list")
     text = (request.args.get("q") or "").strip()
     if text:
-        needle = f"%{text}%"
-        statement = statement.where(or_(
-            Company.name.ilike(needle), Company.vat_number.ilike(needle), Company.tax_code.ilike(needle),
-            Company.email.ilike(needle), Company.legal_city.ilike(needle),
-        ))
+        statement = statement.where(Company.search_text.contains(text.lower(), autoescape=True))
     tag = (request.args.get("tag") or "").strip().lower()
     if tag:
         statement = statement.where(Company.id.in_(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from sportello.testing import ApiClient, login
 
 
@@ -26,10 +25,9 @@ def add_company(app: Any) -> Callable[..., int]:
     """``add_company(name, salesperson, **fields)``: a company saved directly; its id."""
 
     def add(name: str, salesperson: Any = None, **fields: Any) -> int:
+        from sportello import Actor, acting_as, session
         from sportello_companies.models import Company
         from sportello_companies.validation import name_key
-
-        from sportello import Actor, acting_as, session
 
         with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
             company = Company(name=name, name_key=name_key(name), salesperson_id=salesperson.id if salesperson else None, **fields)

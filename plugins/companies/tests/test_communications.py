@@ -8,9 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
-
 from sportello.testing import ApiClient, login
+from sqlalchemy import select
 
 
 @pytest.fixture
@@ -64,9 +63,8 @@ def test_missing_text_is_refused_next_to_the_field(app: Any, users: dict[str, An
 
 
 def test_timeline_shows_communications_and_events_newest_first(app: Any, users: dict[str, Any]) -> None:
-    from sportello_companies.models import Communication
-
     from sportello import session, utcnow
+    from sportello_companies.models import Communication
 
     api = ApiClient(login(app.test_client(), users["crm_admin"]))
     company_id = api.post("/companies/", json={"name": "Eta S.r.l.", "salesperson_id": users["salesperson"].id}).get_json()["id"]

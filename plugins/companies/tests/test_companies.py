@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select
-
 from sportello.testing import ApiClient, login
+from sqlalchemy import select
 
 VALID_PIVA = "00743110157"
 FORM = {
@@ -73,10 +72,9 @@ def test_create_edit_delete_through_pages(app: Any, users: dict[str, Any]) -> No
 
 
 def test_salesperson_creates_for_themselves_and_events_carry_recipients(app: Any, users: dict[str, Any]) -> None:
-    from sportello_companies.models import Company
-
     from sportello import session
     from sportello.core.events import EventRecord
+    from sportello_companies.models import Company
 
     api = ApiClient(login(app.test_client(), users["salesperson"]))
     response = api.post("/companies/", json={"name": "Mia Azienda", "vat_number": VALID_PIVA, "salesperson_id": users["crm_admin"].id})
@@ -159,11 +157,10 @@ def test_no_companies_shows_the_empty_state(app: Any, users: dict[str, Any]) -> 
 def test_demo_data_has_valid_partite_iva(app: Any, users: dict[str, Any]) -> None:
     from datetime import date
 
+    from sportello import Actor, DemoContext, acting_as, session
     from sportello_companies.demo import add_demo
     from sportello_companies.models import Communication, Company, Contact
     from stdnum.it import iva
-
-    from sportello import Actor, DemoContext, acting_as, session
 
     with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
         add_demo(DemoContext(session=session, users=users, today=date(2026, 3, 2)))

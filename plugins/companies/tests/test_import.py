@@ -6,18 +6,16 @@ import io
 import re
 from typing import Any
 
-from sqlalchemy import select
-
 from sportello.testing import csrf_token_of, login
+from sqlalchemy import select
 
 GOOD_PIVA = "00743110157"  # check digit verified by python-stdnum
 OTHER_PIVA = "01114601006"
 
 
 def companies(app: Any) -> dict[str, Any]:
-    from sportello_companies.models import Company
-
     from sportello import session
+    from sportello_companies.models import Company
 
     with app.app_context():
         rows = {c.name: c for c in session.scalars(select(Company)).unique()}
@@ -69,9 +67,8 @@ def test_crm_admin_imports_companies_with_italian_headers(app: Any, users: dict[
 
 
 def test_an_update_never_touches_a_company_the_importer_cannot_see(app: Any, users: dict[str, Any], add_company: Any) -> None:
-    from sportello.core.identity import Profile, ProfilePermission
-
     from sportello import session
+    from sportello.core.identity import Profile, ProfilePermission
 
     with app.app_context():  # a salesperson allowed to import, seeing only their own companies
         profile = session.scalar(select(Profile).where(Profile.code == "salesperson"))

@@ -7,9 +7,8 @@ import io
 import re
 from typing import Any
 
-from sqlalchemy import event
-
 from sportello.testing import ApiClient, login
+from sqlalchemy import event
 
 
 def names_in(page: str) -> list[str]:
@@ -37,9 +36,8 @@ def test_search_filters_and_sort(app: Any, users: dict[str, Any], add_company: A
 
 
 def test_tag_and_unit_filters(app: Any, users: dict[str, Any]) -> None:
-    from sportello.core.users import add_unit  # (internal) a unit for the filter
-
     from sportello import session
+    from sportello.core.users import add_unit  # (internal) a unit for the filter
 
     with app.app_context():
         unit = add_unit(session, "Nord")

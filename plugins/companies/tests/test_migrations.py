@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
-
 from sportello.core.migrate import downgrade, upgrade
+from sqlalchemy import inspect
 
 TABLES = {"companies_company", "companies_tag", "companies_company_tag", "companies_contact", "companies_communication"}
 

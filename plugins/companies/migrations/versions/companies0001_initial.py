@@ -5,10 +5,9 @@ Revises:
 Create Date: 2026-11-24
 """
 
+import sportello.core.db
 import sqlalchemy as sa
 from alembic import op
-
-import sportello.core.db
 
 revision = "companies0001"
 down_revision = None
