@@ -16,6 +16,8 @@ from __future__ import annotations
 import importlib
 import logging
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,7 +154,7 @@ def run_job(job_id: int) -> str | None:
         function, kwargs = job.function, dict(job.kwargs or {})
     error_text = None
     try:
-        with app.app_context(), acting_as(JOB_ACTOR):
+        with job_context(app), acting_as(JOB_ACTOR):
             resolve(function)(**kwargs)
     except Exception:  # every failure is recorded on the job, whatever it was
         error_text = traceback.format_exc(limit=8)
@@ -171,6 +173,19 @@ def run_job(job_id: int) -> str | None:
             job.state, job.last_error = FAILED, error_text
         session.commit()
         return job.state
+
+
+@contextmanager
+def job_context(app: Flask) -> Iterator[None]:
+    """The context a job runs in: its own application context (so its own session,
+    whoever started it) plus a request at ``BASE_URL``.
+
+    Jobs run outside any web request, yet the code they call builds links to records
+    with ``url_for`` exactly as pages do; a request context at the installation's
+    public address makes those links right (and absolute links point where users go).
+    """
+    with app.app_context(), app.test_request_context("/", base_url=app.config.get("BASE_URL") or None):
+        yield
 
 
 def run_queued_job(job_id: int) -> str | None:

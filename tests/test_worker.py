@@ -46,10 +46,12 @@ def queue(app: Any, function: str, **kwargs: Any) -> int:
         return job.id
 
 
-def worker(app: Any, redis_url: str) -> subprocess.CompletedProcess[str]:
+def worker(app: Any, redis_url: str, plugins: str = "", base_url: str = "http://127.0.0.1:5000",
+           paths: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPORTELLO_")}
-    env.update(SPORTELLO_DATABASE_URL=app.config["DATABASE_URL"], SPORTELLO_REDIS_URL=redis_url, SPORTELLO_PLUGINS="",
-               SPORTELLO_INSTANCE_PATH=app.config["INSTANCE_PATH"], PYTHONPATH=TEST_PLUGINS)
+    env.update(SPORTELLO_DATABASE_URL=app.config["DATABASE_URL"], SPORTELLO_REDIS_URL=redis_url, SPORTELLO_PLUGINS=plugins,
+               SPORTELLO_BASE_URL=base_url,
+               SPORTELLO_INSTANCE_PATH=app.config["INSTANCE_PATH"], PYTHONPATH=os.pathsep.join(paths or [TEST_PLUGINS]))
     return subprocess.run(
         [sys.executable, "-c", "from sportello.core.cli import main; main()", "worker", "--burst"],
         env=env, capture_output=True, text=True, timeout=120,
@@ -87,6 +89,16 @@ def test_job_runs_on_a_real_rq_worker(make_app: Any, redis_url: str, example_plu
     assert result.returncode == 0, result.stderr
     assert stored(app) == ["dal worker"]
     assert job_row(app, job_id).state == DONE
+
+
+def test_jobs_build_links_at_the_public_address(make_app: Any, redis_url: str, example_plugins: list[str],
+                                                plugin_distribution: Any) -> None:
+    app = make_app(plugins=example_plugins, REDIS_URL=redis_url)
+    queue(app, "sportello_example.jobs:remember_link", note_id=7)
+    result = worker(app, redis_url, plugins="example,example_extra", base_url="https://crm.rossi.it",
+                    paths=plugin_distribution.paths)
+    assert result.returncode == 0, result.stderr
+    assert stored(app) == ["https://crm.rossi.it/notes/7"]
 
 
 def test_redis_down_keeps_the_job_until_a_worker_sweeps(make_app: Any, redis_url: str, example_plugins: list[str]) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import DataError, IntegrityError
@@ -447,8 +448,11 @@ def run_import_job(import_id: int) -> None:
     from ..db import current_session
 
     session = current_session()
+    imported = session.get(ImportFile, import_id)
+    owner = session.get(User, imported.user_id) if imported is not None else None
     try:
-        execute(session, import_id)
+        with force_locale((owner.language if owner else None) or current_app.config["DEFAULT_LOCALE"]):
+            execute(session, import_id)  # row errors in the language of who imports
     except Exception as error:
         session.rollback()
         imported = session.get(ImportFile, import_id)

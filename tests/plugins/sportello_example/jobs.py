@@ -29,3 +29,10 @@ def fail_until(succeed_on: int) -> None:
 def remember_digest() -> None:
     """The example's daily periodic task."""
     remember("digest")
+
+
+def remember_link(note_id: int) -> None:
+    """Store the absolute link of a note, built with url_for as pages do."""
+    from flask import url_for
+
+    remember(url_for("example.note", note_id=note_id, _external=True))
