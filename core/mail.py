@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -20,8 +21,14 @@ class MailError(SportelloError):
     """An e-mail could not be sent: SMTP is not configured, unreachable or refused it."""
 
 
-def build_message(sender: str, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """The message to send: plain text, or multipart/alternative with an HTML part."""
+#: An attachment: file name, MIME type ("text/calendar", "application/pdf") and content.
+Attachment = tuple[str, str, bytes]
+
+
+def build_message(sender: str, to: str, subject: str, text: str, html: str | None = None,
+                  attachments: Sequence[Attachment] = ()) -> EmailMessage:
+    """The message to send: plain text, or multipart/alternative with an HTML part,
+    followed by the attachments."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -31,10 +38,14 @@ def build_message(sender: str, to: str, subject: str, text: str, html: str | Non
     message.set_content(text)
     if html is not None:
         message.add_alternative(html, subtype="html")
+    for file_name, mime_type, content in attachments:
+        maintype, _, subtype = mime_type.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype or "octet-stream", filename=file_name)
     return message
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None, config: dict[str, Any] | None = None) -> None:
+def send_mail(to: str, subject: str, text: str, html: str | None = None, config: dict[str, Any] | None = None,
+              attachments: Sequence[Attachment] = ()) -> None:
     """Send one e-mail to ``to`` using SMTP_* and MAIL_SENDER of the app (or ``config``).
 
     Raises :class:`MailError` with a one-line reason when it cannot be sent.
@@ -45,7 +56,7 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, config:
         raise MailError("SMTP is not configured: set SPORTELLO_SMTP_HOST to send e-mail.")
     port = int(config.get("SMTP_PORT") or 25)
     security = config.get("SMTP_SECURITY") or "none"
-    message = build_message(config.get("MAIL_SENDER") or "sportello@localhost", to, subject, text, html)
+    message = build_message(config.get("MAIL_SENDER") or "sportello@localhost", to, subject, text, html, attachments)
     try:
         if security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(

@@ -6,16 +6,23 @@ the whole installation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import current_app
 
-from ..mail import MailError, send_mail
+from ..mail import Attachment, MailError, send_mail
 from .channels import ChannelError, send_sms, sms_settings
 
 
-def send_email_message(to: str, subject: str, text: str, html: str | None = None) -> None:
-    """Send an e-mail now; raises :class:`ChannelError` with the reason when it fails."""
+def send_email_message(to: str, subject: str, text: str, html: str | None = None,
+                       attachments: Sequence[Attachment] = ()) -> None:
+    """Send an e-mail now; raises :class:`ChannelError` with the reason when it fails.
+
+    :param attachments: (file name, MIME type, content) of each file to attach, such as
+        a quote's PDF or a meeting's ``.ics`` invitation.
+    """
     try:
-        send_mail(to, subject, text, html)
+        send_mail(to, subject, text, html, attachments=attachments)
     except MailError as error:
         raise ChannelError(str(error)) from error
 
