@@ -285,7 +285,10 @@ def _company_form(company: Company | None) -> Any:
         form.validate()
         values, errors = _form_values(form)
         if not errors and not form.errors:
-            saved = save_company(company, values, form.tags.data.split(","), current_user)
+            raw_tags = form.tags.data
+            # a form sent without the tags field keeps the company's tags (WTForms fills it from the record)
+            tags = raw_tags.split(",") if isinstance(raw_tags, str) else [tag.name for tag in company.tags] if company else []
+            saved = save_company(company, values, tags, current_user)
             flash(_("Company %(name)s saved.", name=saved.name), "success")
             return redirect(url_for("companies.detail", company_id=saved.id))
         for field, message in errors.items():

@@ -80,3 +80,20 @@ def test_an_update_never_touches_a_company_the_importer_cannot_see(app: Any, use
     found = companies(app)
     assert found["Altrui Srl"].salesperson_id == users["crm_admin"].id  # untouched
     assert found["Mia Srl"].salesperson_id == users["salesperson"].id  # not found among theirs: created
+
+
+def test_editing_without_the_tags_field_keeps_the_tags(app: Any, users: dict[str, Any], add_company: Any) -> None:
+    from sportello_companies.models import Company
+
+    from sportello import session
+
+    company_id = add_company("Etichettata Srl", users["crm_admin"], legal_country="IT")
+    admin = login(app.test_client(), users["crm_admin"])
+    token = csrf_token_of(admin)
+    admin.post(f"/companies/{company_id}/edit", data={"csrf_token": token, "name": "Etichettata Srl", "tags": "vip",
+                                                       "legal_country": "IT"})
+    response = admin.post(f"/companies/{company_id}/edit", data={"csrf_token": token, "name": "Etichettata Srl",
+                                                                  "legal_country": "IT"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    with app.app_context():
+        assert [tag.name for tag in session.get(Company, company_id).tags] == ["vip"]
