@@ -1,0 +1,215 @@
+"""Invoicing (Preventivi e Fatture): quotes on companies (and leads), invoices and
+credit notes with Italian VAT rules and gap-free yearly numbering, payment terms whose
+instalments are deadlines for the CRM admins, payments, PDFs.
+
+The hooks below are thin: views, models and the API are imported inside them, so that
+importing the plugin costs nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sportello import (
+    DeadlineKind,
+    EventType,
+    Grant,
+    MenuItem,
+    Permission,
+    PluginInfo,
+    RecordTab,
+    Rule,
+    Scope,
+    SearchResult,
+    Section,
+    SettingsSection,
+    hookimpl,
+)
+from sportello import lazy_gettext as _l
+
+HERE = Path(__file__).parent
+
+PLUGIN = PluginInfo(
+    name="invoicing",
+    title=_l("Invoicing"),
+    version="1.0.0",
+    requires=["companies"],
+    optional=["leads"],
+    core=">=1.0,<2",
+    description=_l("Quotes, invoices and credit notes with Italian VAT, payment terms and PDFs."),
+)
+
+#: What salespeople get: their quotes, accepting them included.
+SALES = ["invoicing.quote_view", "invoicing.quote_create", "invoicing.quote_edit", "invoicing.quote_accept",
+         "invoicing.quote_export"]
+
+
+@hookimpl
+def blueprints() -> list[Any]:
+    from .views import blueprint, invoices_blueprint
+
+    return [blueprint, invoices_blueprint]
+
+
+@hookimpl
+def api_blueprints() -> list[Any]:
+    from .api import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def migrations() -> Path:
+    from . import models  # noqa: F401 - so that autogenerate sees the tables
+
+    return HERE / "migrations" / "versions"
+
+
+@hookimpl
+def translation_dirs() -> list[Path]:
+    return [HERE / "translations"]
+
+
+@hookimpl
+def settings() -> list[SettingsSection]:
+    from .options import (
+        InvoicingSettings,  # not "settings": the module would shadow this hook
+    )
+
+    return [SettingsSection("invoicing", _l("Invoicing"), InvoicingSettings, permission="core.settings", order=40)]
+
+
+@hookimpl
+def permissions() -> list[Permission | Section]:
+    return [
+        Section("quotes", _l("Quotes")),
+        Section("invoices", _l("Invoices")),
+        Permission("invoicing.quote_view", _l("See quotes"), section="quotes"),
+        Permission("invoicing.quote_create", _l("Create quotes"), section="quotes"),
+        Permission("invoicing.quote_edit", _l("Edit quotes and change their state"), section="quotes"),
+        Permission("invoicing.quote_accept", _l("Accept quotes"), section="quotes"),
+        Permission("invoicing.quote_export", _l("Export the list of quotes"), section="quotes"),
+        Permission("invoicing.invoice_view", _l("See invoices and payments"), section="invoices"),
+        Permission("invoicing.invoice_issue", _l("Make and issue invoices and credit notes"), section="invoices"),
+        Permission("invoicing.payment_register", _l("Record payments received"), section="invoices"),
+        Permission("invoicing.invoice_export", _l("Export the list of invoices"), section="invoices"),
+    ]
+
+
+@hookimpl
+def default_grants() -> list[Grant]:
+    everything = {"quotes": Scope.ALL, "invoices": Scope.ALL}
+    return [
+        Grant("system_admin", ["*"], everything),
+        Grant("crm_admin", ["*"], everything),
+        Grant("salesperson", SALES, {"quotes": Scope.OWN}),
+        Grant("salesperson_lists", SALES, {"quotes": Scope.OWN}),
+        # Project managers will see the quotes of their projects once the projects plugin
+        # links quotes to projects (see project_quote_rules); until then they get nothing.
+    ]
+
+
+def quote_rules(user: Any, action: str) -> list[Rule]:
+    from sqlalchemy import or_
+
+    from .models import Quote
+
+    scope = user.scope("quotes")
+    if scope == Scope.ALL:
+        return [Rule(Quote.id.is_not(None), "Scope 'all' on quotes: every quote")]
+    rules = []
+    if scope in (Scope.OWN, Scope.LIST):
+        rules.append(Rule(or_(Quote.salesperson_id == user.id, Quote.created_by_id == user.id),
+                          "Scope 'own' on quotes: the quotes associated with the user or created by them"))
+    rules += project_quote_rules(user, action)
+    return rules
+
+
+def project_quote_rules(user: Any, action: str) -> list[Rule]:
+    """The place for "a project manager sees the quotes of their projects".
+
+    Quotes carry a nullable ``project_id`` (no foreign key: projects is optional). When
+    the projects plugin publishes who manages a project, return here
+    ``Rule(Quote.project_id.in_(<ids of the projects the user manages>), "...")`` for
+    ``action in ("list", "read")``."""
+    return []
+
+
+@hookimpl
+def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
+    if entity == "invoicing.quote":
+        return quote_rules(user, action)
+    if entity == "invoicing.invoice":
+        from .models import Invoice
+
+        if user.scope("invoices") == Scope.ALL:
+            return [Rule(Invoice.id.is_not(None), "Scope 'all' on invoices: every invoice (CRM and system admins)")]
+        return []
+    if entity in ("invoicing.instalment", "invoicing.payment"):
+        from sportello import visible
+        from sqlalchemy import select
+
+        from .models import Instalment, Invoice, Payment
+
+        model = Instalment if entity == "invoicing.instalment" else Payment
+        invoices = visible(select(Invoice.id), user, "read")
+        return [Rule(model.invoice_id.in_(invoices), f"A {entity.split('.')[1]} is reached through its invoice")]
+    return []
+
+
+@hookimpl
+def menu_items() -> list[MenuItem]:
+    return [
+        MenuItem(_l("Quotes"), "invoicing.quotes", icon="file-earmark-text", permission="invoicing.quote_view", order=40),
+        MenuItem(_l("Invoices"), "invoicing_invoices.invoices", icon="receipt", permission="invoicing.invoice_view", order=41),
+    ]
+
+
+@hookimpl
+def record_tabs(entity: str, record: Any, user: Any) -> list[RecordTab]:
+    if entity != "companies.company":
+        return []
+    from flask import url_for
+
+    tabs = []
+    if user.can("invoicing.quote_view"):
+        tabs.append(RecordTab("quotes", _l("Quotes"), url_for("invoicing.company_quotes", company_id=record.id), order=30))
+    if user.can("invoicing.invoice_view"):
+        tabs.append(RecordTab("invoices", _l("Invoices"), url_for("invoicing.company_invoices", company_id=record.id), order=31))
+        tabs.append(RecordTab("payments", _l("Payments"), url_for("invoicing.company_payments", company_id=record.id), order=32))
+    return tabs
+
+
+@hookimpl
+def event_types() -> list[EventType]:
+    return [
+        EventType("invoicing.quote_created", _l("Quote created"), default_recipients=["owner"]),
+        EventType("invoicing.quote_accepted", _l("Quote accepted"), default_recipients=["owner"]),
+    ]
+
+
+@hookimpl
+def deadline_kinds() -> list[DeadlineKind]:
+    return [DeadlineKind("invoicing.payment_due", _l("Invoice payment due"), default_recipients=["crm_admins"], days_ahead=3)]
+
+
+@hookimpl
+def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
+    from .deadlines import deadlines_between
+
+    return deadlines_between(start, end, user)
+
+
+@hookimpl
+def search(user: Any, text: str, limit: int) -> list[SearchResult]:
+    from .views import search_results
+
+    return search_results(user, text, limit)
+
+
+@hookimpl
+def demo_data(ctx: Any) -> None:
+    from .demo import add_demo
+
+    add_demo(ctx)

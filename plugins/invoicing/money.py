@@ -1,0 +1,194 @@
+"""Money rules: Decimal only, Italian rounding.
+
+- a line's total is quantity × unit price less the discount %, rounded half-up to cents
+  (FatturaPA PrezzoTotale, check 00423);
+- VAT is computed once per VAT rate (and nature) on the taxable total of that rate and
+  rounded half-up to cents (DatiRiepilogo, check 00421), never line by line;
+- stamp duty (bollo) of € 2.00 when the amounts without VAT that are subject to it exceed
+  € 77.47 (exports, intra-EU supplies, reverse charge and out-of-scope lines excluded);
+- withholding on the lines marked for it; split payment takes the VAT out of the amount due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+STAMP_DUTY = Decimal("2.00")
+STAMP_DUTY_THRESHOLD = Decimal("77.47")
+
+#: FatturaPA VAT nature codes in force (generic N2, N3, N6 are refused since 2021).
+NATURES = {
+    "N1": "Escluse ex art. 15 DPR 633/72",
+    "N2.1": "Non soggette ad IVA ai sensi degli artt. da 7 a 7-septies DPR 633/72",
+    "N2.2": "Non soggette – altri casi",
+    "N3.1": "Non imponibili – esportazioni",
+    "N3.2": "Non imponibili – cessioni intracomunitarie",
+    "N3.3": "Non imponibili – cessioni verso San Marino",
+    "N3.4": "Non imponibili – operazioni assimilate alle cessioni all'esportazione",
+    "N3.5": "Non imponibili – a seguito di dichiarazioni d'intento",
+    "N3.6": "Non imponibili – altre operazioni",
+    "N4": "Esenti",
+    "N5": "Regime del margine / IVA non esposta in fattura",
+    "N6.1": "Inversione contabile – cessione di rottami e altri materiali di recupero",
+    "N6.2": "Inversione contabile – cessione di oro e argento",
+    "N6.3": "Inversione contabile – subappalto nel settore edile",
+    "N6.4": "Inversione contabile – cessione di fabbricati",
+    "N6.5": "Inversione contabile – cessione di telefoni cellulari",
+    "N6.6": "Inversione contabile – cessione di prodotti elettronici",
+    "N6.7": "Inversione contabile – prestazioni comparto edile e settori connessi",
+    "N6.8": "Inversione contabile – operazioni settore energetico",
+    "N6.9": "Inversione contabile – altri casi",
+    "N7": "IVA assolta in altro stato UE",
+}
+#: Natures whose amounts do not count for the stamp duty.
+NO_STAMP_DUTY = ("N3.1", "N3.2", "N3.3", "N3.4", "N6", "N7")
+VAT_RATES = (Decimal(22), Decimal(10), Decimal(5), Decimal(4), Decimal(0))
+PAYMENT_METHODS = {
+    "MP01": "Contanti", "MP02": "Assegno", "MP05": "Bonifico", "MP08": "Carta di pagamento",
+    "MP12": "RIBA", "MP19": "SEPA Direct Debit", "MP23": "PagoPA",
+}
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: Any) -> Decimal:
+    """A Decimal from a Decimal, int or string (Italian comma accepted); floats are refused
+    through their string form only, so 0.1 stays 0.1."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise ValueError("not a number")
+    text = str(value).strip().replace(" ", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        result = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not result.is_finite():
+        raise ValueError("not a number")
+    return result
+
+
+def line_total(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    gross = quantity * unit_price
+    return cents(gross - gross * discount_percent / Decimal(100))
+
+
+@dataclass
+class VatRow:
+    """One row of the VAT summary (FatturaPA DatiRiepilogo)."""
+
+    rate: Decimal
+    nature: str
+    taxable: Decimal
+    vat: Decimal
+
+    @property
+    def nature_label(self) -> str:
+        return NATURES.get(self.nature, "")
+
+
+@dataclass
+class Totals:
+    summary: list[VatRow]
+    taxable: Decimal
+    vat: Decimal
+    stamp_duty: Decimal
+    withholding: Decimal
+    total: Decimal
+    amount_due: Decimal
+
+
+def vat_summary(lines: Iterable[Any]) -> list[VatRow]:
+    """Taxable per (rate, nature), VAT rounded once per row."""
+    grouped: dict[tuple[Decimal, str], Decimal] = {}
+    for line in lines:
+        key = (Decimal(line.vat_rate).quantize(CENT), line.vat_nature or "")
+        grouped[key] = grouped.get(key, ZERO) + Decimal(line.total)
+    return [VatRow(rate, nature, cents(taxable), cents(taxable * rate / Decimal(100)))
+            for (rate, nature), taxable in sorted(grouped.items(), key=lambda item: (-item[0][0], item[0][1]))]
+
+
+def stamp_duty_due(lines: Iterable[Any]) -> bool:
+    subject = sum((Decimal(line.total) for line in lines
+                   if Decimal(line.vat_rate) == 0 and line.vat_nature
+                   and not line.vat_nature.startswith(NO_STAMP_DUTY)), ZERO)
+    return subject > STAMP_DUTY_THRESHOLD
+
+
+def totals(lines: list[Any], *, withholding_rate: Decimal | None = None, split_payment: bool = False,
+           stamp_duty_charged: bool = True, stamp_duty_applies: bool = True) -> Totals:
+    summary = vat_summary(lines)
+    taxable = sum((row.taxable for row in summary), ZERO)
+    vat = sum((row.vat for row in summary), ZERO)
+    stamp = STAMP_DUTY if stamp_duty_applies and stamp_duty_due(lines) else ZERO
+    withholding = ZERO
+    if withholding_rate:
+        base = sum((Decimal(line.total) for line in lines if line.withholding), ZERO)
+        withholding = cents(base * withholding_rate / Decimal(100))
+    total = taxable + vat + (stamp if stamp_duty_charged else ZERO)
+    due = total - withholding - (vat if split_payment else ZERO)
+    return Totals(summary, taxable, vat, stamp, withholding, total, due)
+
+
+def check_line(data: Mapping[str, Any], *, allow_negative: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean one line (from a form or the API): the values and the errors by field."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    description = str(data.get("description") or "").strip()
+    if not description:
+        errors["description"] = "Write a description of the line."
+    values["description"] = description
+    values["unit"] = str(data.get("unit") or "").strip()[:20]
+    for field, default, label in (("quantity", "1", "quantity"), ("unit_price", None, "unit price"),
+                                  ("discount_percent", "0", "discount %"), ("vat_rate", None, "VAT rate")):
+        raw = data.get(field)
+        if raw in (None, ""):
+            raw = default
+        if raw is None:
+            errors[field] = f"Write the {label}."
+            continue
+        try:
+            values[field] = to_decimal(raw)
+        except ValueError:
+            errors[field] = f"The {label} is not a number: write it like 1234,56."
+    quantity = values.get("quantity")
+    if quantity is not None:
+        if quantity == 0:
+            errors["quantity"] = "The quantity cannot be zero."
+        elif quantity < 0 and not allow_negative:
+            errors["quantity"] = "The quantity cannot be negative: a credit note corrects an invoice."
+        elif quantity.as_tuple().exponent < -3:
+            errors["quantity"] = "Use at most 3 decimals for the quantity."
+    price = values.get("unit_price")
+    if price is not None and price < 0 and not allow_negative:
+        errors["unit_price"] = "The unit price cannot be negative."
+    discount = values.get("discount_percent")
+    if discount is not None and not (0 <= discount <= 100):
+        errors["discount_percent"] = "The discount is a percentage between 0 and 100."
+    rate = values.get("vat_rate")
+    nature = str(data.get("vat_nature") or "").strip().upper()
+    values["vat_nature"] = nature
+    if rate is not None:
+        if rate < 0 or rate >= 100:
+            errors["vat_rate"] = "The VAT rate is a percentage such as 22, 10, 5, 4 or 0."
+        elif 0 < rate < 1:
+            errors["vat_rate"] = "Write the VAT rate as a percentage: 22, not 0.22."
+        elif rate == 0 and not nature:
+            errors["vat_nature"] = "A line with VAT 0% needs its nature code (N1 to N7, e.g. N2.2 or N4)."
+        elif rate == 0 and nature not in NATURES:
+            errors["vat_nature"] = "Unknown nature code: use one of " + ", ".join(NATURES) + "."
+        elif rate > 0 and nature:
+            errors["vat_nature"] = "A line with VAT has no nature code: leave it empty or set the rate to 0."
+    values["withholding"] = bool(data.get("withholding", False))
+    if not errors:
+        values["total"] = line_total(values["quantity"], values["unit_price"], values["discount_percent"])
+    return values, errors

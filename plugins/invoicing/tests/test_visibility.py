@@ -1,0 +1,90 @@
+"""The reference table of visibility on the list page, the record page, the API, search,
+export and PDF: quotes for their salesperson (or creator) and the admins, invoices for
+the admins only."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+from typing import Any
+
+from sportello.testing import Channels, Record, check_visibility_table, login
+
+QUOTES = Channels(list_page="/invoicing/quotes/", detail_page="/invoicing/quotes/{id}", api_list="/api/v1/invoicing/quotes/",
+                  api_detail="/api/v1/invoicing/quotes/{id}", export="/invoicing/quotes/export.csv",
+                  pdf="/invoicing/quotes/{id}/pdf", search=True)
+INVOICES = Channels(list_page="/invoicing/invoices/", detail_page="/invoicing/invoices/{id}",
+                    api_list="/api/v1/invoicing/invoices/", api_detail="/api/v1/invoicing/invoices/{id}",
+                    export="/invoicing/invoices/export.csv", pdf="/invoicing/invoices/{id}/pdf", search=True)
+
+
+def _quote(app: Any, number: str, company: int, salesperson: Any, creator: Any) -> Record:
+    from sportello import Actor, acting_as, session
+    from sportello_invoicing.models import Quote, QuoteLine
+
+    with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
+        quote = Quote(number=number, year=2026, sequence_number=int(number[-4:]), company_id=company, salesperson_id=salesperson.id,
+                      created_by_id=creator.id, date=date(2026, 3, 1), valid_until=date(2026, 3, 31), title="Offerta",
+                      lines=[QuoteLine(description="Consulenza", quantity=D(1), unit_price=D(100), vat_rate=D(22), total=D(100))])
+        session.add(quote)
+        session.commit()
+        return Record(quote.id, number)
+
+
+def test_quotes_visibility_table(app: Any, users: dict[str, Any], add_company: Any) -> None:
+    sales, lists, admin = users["salesperson"], users["salesperson_lists"], users["crm_admin"]
+    ours = add_company("Nostra Srl", sales)
+    other = add_company("Altra Spa", lists)
+    records = {
+        "own": _quote(app, "P-2026-0001", ours, sales, sales),
+        "created_by_them": _quote(app, "P-2026-0002", ours, admin, sales),
+        "of_lists": _quote(app, "P-2026-0003", other, lists, lists),
+        "of_admin": _quote(app, "P-2026-0004", ours, admin, admin),
+    }
+    everything = set(records)
+    check_visibility_table(app, users, records, QUOTES, {
+        "salesperson": ({"own", "created_by_them"}, {"own", "created_by_them"}),
+        "salesperson_lists": ({"of_lists"}, {"of_lists"}),
+        "crm_admin": (everything, everything),
+        "system_admin": (everything, everything),
+    })
+    for profile in ("project_manager", "assignee"):
+        client = login(app.test_client(), users[profile])
+        assert client.get("/invoicing/quotes/").status_code == 403
+        assert client.get(f"/invoicing/quotes/{records['own'].id}/pdf").status_code == 403
+        assert ">P-2026-0001<" not in client.get("/search", query_string={"q": "P-2026-0001"}).get_data(as_text=True)
+
+
+def test_invoices_only_for_admins(app: Any, users: dict[str, Any], add_company: Any) -> None:
+    from types import SimpleNamespace
+
+    from sportello import session
+    from sportello_invoicing import services
+
+    company = add_company("Nostra Srl", users["salesperson"])
+    records = {}
+    with app.app_context():
+        issuer = SimpleNamespace(id=users["crm_admin"].id)
+        for key, number in (("first", "VIS-A-0001"), ("second", "VIS-B-0002"), ("draft", None)):
+            invoice = services.save_invoice(None, {"company_id": company, "lines": [{"description": "Servizio", "unit_price": "10", "vat_rate": "22"}]},
+                                            users["crm_admin"] if False else session.merge(users["crm_admin"]))
+            if number:
+                services.issue(invoice.id, issuer)
+                invoice.number = number
+                session.commit()
+            records[key] = Record(invoice.id, number or "VIS-DRAFT")
+    # A draft has no number to show, search or export: check the issued ones by number.
+    issued = {k: v for k, v in records.items() if k != "draft"}
+    everything = set(issued)
+    check_visibility_table(app, users, issued, INVOICES, {
+        "crm_admin": (everything, everything),
+        "system_admin": (everything, everything),
+    })
+    for profile in ("salesperson", "salesperson_lists", "project_manager", "assignee"):
+        client = login(app.test_client(), users[profile])
+        for url in ("/invoicing/invoices/", "/invoicing/invoices/{id}", "/invoicing/invoices/{id}/pdf", "/api/v1/invoicing/invoices/{id}",
+                    "/invoicing/invoices/export.csv"):
+            status = client.get(url.format(id=records["first"].id)).status_code
+            assert status in (403, 404), (profile, url, status)
+        results = client.get("/search", query_string={"q": "VIS-A-0001"}).get_data(as_text=True)
+        assert ">VIS-A-0001<" not in results

@@ -1,0 +1,618 @@
+"""Pages of invoicing: quote and invoice lists (filters, keyset "load more", CSV/XLSX
+export), record pages with their actions, forms with lines, PDFs, and the quotes,
+invoices and payments tabs of the company page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sportello import Filter, SearchResult, paginate, requires, session, utcnow, visible
+from sportello import gettext as _
+from sportello import lazy_gettext as _l
+from sportello.core.identity import (
+    User,  # (internal) names of salespeople for lists and filters
+)
+from sportello.core.pagination import (  # (internal) same as the API's
+    InvalidQuery,
+    apply_filters,
+    parse_sort,
+)
+from sportello_companies.models import Company
+from sqlalchemy import and_, exists, or_, select
+
+from . import services
+from .models import DOCUMENT_TYPES, Instalment, Invoice, Payment, Quote
+from .money import NATURES, PAYMENT_METHODS, VAT_RATES, vat_summary
+
+blueprint = Blueprint("invoicing", __name__, url_prefix="/invoicing", template_folder="templates",
+                      static_folder="static", static_url_path="/static")
+#: Invoice pages have a blueprint of their own, so that the menu highlights "Invoices" on them.
+invoices_blueprint = Blueprint("invoicing_invoices", __name__, url_prefix="/invoicing")
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 1000
+QUOTE_STATE_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
+                      "expired": _l("Expired")}
+INVOICE_STATE_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "partly_paid": _l("Partly paid"),
+                        "paid": _l("Paid"), "overdue": _l("Overdue")}
+BLANK_LINES = 3
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+QUOTE_FILTERS = {
+    "state": Filter(Quote.state, "eq"),
+    "company": Filter(Quote.company_id, "eq", int),
+    "salesperson": Filter(Quote.salesperson_id, "eq", int),
+    "from": Filter(Quote.date, "gte", _day),
+    "to": Filter(Quote.date, "lte", _day),
+}
+QUOTE_SORTS = {"date": Quote.date, "number": Quote.number, "total": Quote.total}
+QUOTE_COLUMNS = (Quote.id, Quote.number, Quote.title, Quote.date, Quote.valid_until, Quote.state, Quote.total,
+                 Quote.taxable_total, Quote.vat_total, Quote.salesperson_id, Quote.company_id,
+                 Company.name.label("company_name"), User.name.label("salesperson_name"))
+
+
+def overdue_clause(today: date) -> Any:
+    return and_(Invoice.state.in_(("issued", "partly_paid")), exists().where(
+        Instalment.invoice_id == Invoice.id, Instalment.due_date < today, Instalment.paid_amount < Instalment.amount))
+
+
+def _invoice_state_filter(value: str) -> Any:
+    if value == "overdue":
+        return overdue_clause(date.today())
+    if value in ("issued", "partly_paid"):
+        return and_(Invoice.state == value, ~overdue_clause(date.today()))
+    return Invoice.state == value
+
+
+INVOICE_FILTERS = {
+    "company": Filter(Invoice.company_id, "eq", int),
+    "salesperson": Filter(Invoice.salesperson_id, "eq", int),
+    "type": Filter(Invoice.document_type, "eq"),
+    "from": Filter(Invoice.date, "gte", _day),
+    "to": Filter(Invoice.date, "lte", _day),
+}
+INVOICE_SORTS = {"date": Invoice.date, "number": Invoice.number, "total": Invoice.total}
+INVOICE_COLUMNS = (Invoice.id, Invoice.number, Invoice.document_type, Invoice.date, Invoice.state, Invoice.total,
+                   Invoice.amount_due, Invoice.paid_total, Invoice.taxable_total, Invoice.vat_total,
+                   Invoice.salesperson_id, Invoice.company_id, Company.name.label("company_name"),
+                   User.name.label("salesperson_name"))
+
+
+def _filter_args(keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: request.args[k] for k in keys if request.args.get(k)}
+
+
+def _people() -> list[Any]:
+    return list(session.execute(select(User.id, User.name).where(User.active.is_(True)).order_by(User.name, User.id)))
+
+
+def _companies() -> list[Any]:
+    return list(session.execute(visible(select(Company.id, Company.name), current_user, "list").order_by(Company.name_key, Company.id)))
+
+
+# --------------------------------------------------------------------------- quotes list
+
+
+def _quote_statement(columns: tuple[Any, ...]) -> Any:
+    statement = visible(select(*columns).outerjoin(Company, Company.id == Quote.company_id)
+                        .outerjoin(User, User.id == Quote.salesperson_id), current_user, "list")
+    text = (request.args.get("q") or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        statement = statement.where(or_(Quote.number.ilike(like), Quote.title.ilike(like), Company.name.ilike(like)))
+    return apply_filters(statement, request.args, QUOTE_FILTERS)
+
+
+@blueprint.route("/quotes/")
+@requires("invoicing.quote_view")
+def quotes() -> Any:
+    try:
+        _name, column, descending = parse_sort(request.args.get("sort") or "-date", QUOTE_SORTS, "date")
+        page = paginate(session, _quote_statement(QUOTE_COLUMNS), sort_column=column, id_column=Quote.id,
+                        descending=descending, limit=PAGE_SIZE, cursor=request.args.get("cursor"), scalars=False)
+    except (InvalidQuery, ValueError):
+        abort(400)
+    args = _filter_args(("q", "state", "company", "salesperson", "from", "to", "sort"))
+    more_url = url_for("invoicing.quotes", **args, cursor=page.next_cursor) if page.next_cursor else None
+    if request.headers.get("HX-Request") and request.args.get("cursor"):
+        return render_template("invoicing/_quote_rows.html", page=page, more_url=more_url, labels=QUOTE_STATE_LABELS)
+    return render_template("invoicing/quotes.html", page=page, more_url=more_url, args=args, labels=QUOTE_STATE_LABELS,
+                           filtered=any(k != "sort" for k in args), people=_people(), companies=_companies(),
+                           first_page=not request.args.get("cursor"))
+
+
+QUOTE_EXPORT = [("number", "Numero"), ("date", "Data"), ("valid_until", "Valido fino al"), ("company_name", "Cliente"),
+                ("title", "Oggetto"), ("state", "Stato"), ("taxable_total", "Imponibile"), ("vat_total", "IVA"),
+                ("total", "Totale"), ("salesperson_name", "Commerciale")]
+INVOICE_EXPORT = [("number", "Numero"), ("document_type", "Tipo documento"), ("date", "Data"), ("company_name", "Cliente"),
+                  ("state", "Stato"), ("taxable_total", "Imponibile"), ("vat_total", "IVA"), ("total", "Totale documento"),
+                  ("amount_due", "Netto a pagare"), ("paid_total", "Incassato"), ("salesperson_name", "Commerciale")]
+
+
+def _chunks(statement: Any, column: Any, id_column: Any, descending: bool) -> Any:
+    cursor = None
+    while True:
+        page = paginate(session, statement, sort_column=column, id_column=id_column, descending=descending,
+                        limit=EXPORT_CHUNK, cursor=cursor, scalars=False)
+        yield from page.items
+        if not page.next_cursor:
+            return
+        cursor = page.next_cursor
+
+
+def _cell(row: Any, field: str) -> Any:
+    value = getattr(row, field)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if field == "state":
+        labels = {**QUOTE_STATE_LABELS, **INVOICE_STATE_LABELS}
+        return str(labels.get(value, value))
+    return "" if value is None else value
+
+
+def _export(rows: Any, fields: list[tuple[str, str]], name: str, kind: str) -> Response:
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    if kind == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(name.capitalize())
+        sheet.append([label for _f, label in fields])
+        for row in rows:
+            sheet.append([_cell(row, f) for f, _label in fields])
+        data = io.BytesIO()
+        workbook.save(data)
+        return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'})
+
+    def generate() -> Any:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        buffer.write("\ufeff")
+        writer.writerow([label for _f, label in fields])
+        for count, row in enumerate(rows, 1):
+            writer.writerow([str(_cell(row, f)).replace(".", ",") if f.endswith(("total", "due")) else _cell(row, f)
+                             for f, _label in fields])
+            if count % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})
+
+
+@blueprint.route("/quotes/export.<any(csv, xlsx):kind>")
+@requires("invoicing.quote_export")
+def quotes_export(kind: str) -> Response:
+    try:
+        _name, column, descending = parse_sort(request.args.get("sort") or "-date", QUOTE_SORTS, "date")
+        statement = _quote_statement(QUOTE_COLUMNS)
+    except (InvalidQuery, ValueError):
+        abort(400)
+    return _export(_chunks(statement, column, Quote.id, descending), QUOTE_EXPORT, "preventivi", kind)
+
+
+# --------------------------------------------------------------------------- one quote
+
+
+def _quote_or_404(quote_id: int, action: str = "read") -> Quote:
+    quote = session.scalar(visible(select(Quote), current_user, action).where(Quote.id == quote_id))
+    if quote is None:
+        abort(404)
+    return quote
+
+
+@blueprint.route("/quotes/<int:quote_id>")
+@requires("invoicing.quote_view")
+def quote(quote_id: int) -> str:
+    record = _quote_or_404(quote_id)
+    invoice_id = None
+    if current_user.can("invoicing.invoice_view"):
+        invoice_id = session.scalar(visible(select(Invoice.id), current_user, "read").where(Invoice.quote_id == record.id))
+    return render_template("invoicing/quote.html", quote=record, summary=vat_summary(record.lines),
+                           labels=QUOTE_STATE_LABELS, transitions=services.QUOTE_TRANSITIONS[record.state],
+                           natures=NATURES, invoice_id=invoice_id)
+
+
+def _lines_from_form() -> list[dict[str, Any]]:
+    form = request.form
+    columns = ("description", "quantity", "unit", "unit_price", "discount_percent", "vat_rate", "vat_nature")
+    values = {c: form.getlist(f"line_{c}") for c in columns}
+    marked = set(form.getlist("line_withholding"))
+    lines = []
+    for n in range(len(values["description"])):
+        line = {c: (values[c][n] if n < len(values[c]) else "") for c in columns}
+        if not any(str(v).strip() for k, v in line.items() if k not in ("vat_rate", "quantity", "discount_percent")):
+            continue  # an empty row of the form
+        line["withholding"] = str(n) in marked
+        lines.append(line)
+    return lines
+
+
+def _form_lines(record: Any) -> list[dict[str, Any]]:
+    if request.method == "POST":
+        lines = _lines_from_form()
+    else:
+        lines = [{"description": l.description, "quantity": l.quantity.normalize(), "unit": l.unit,
+                  "unit_price": l.unit_price.normalize(), "discount_percent": l.discount_percent.normalize(),
+                  "vat_rate": l.vat_rate.normalize(), "vat_nature": l.vat_nature, "withholding": l.withholding}
+                 for l in (record.lines if record else [])]
+    return lines + [{"quantity": "1", "vat_rate": "22", "discount_percent": "0"} for _ in range(BLANK_LINES)]
+
+
+def _quote_form(record: Quote | None) -> Any:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(request.form.get("csrf_token"))
+        data = {k: request.form.get(k, "") for k in ("title", "date", "valid_until", "notes", "terms")}
+        data["company_id"] = request.form.get("company_id", type=int)
+        data["salesperson_id"] = request.form.get("salesperson_id", type=int) or current_user.id
+        data["lines"] = _lines_from_form()
+        try:
+            saved = services.save_quote(record, data, current_user)
+        except services.Refused as refused:
+            session.rollback()
+            errors = refused.errors
+            flash(_(refused.message), "danger")
+        else:
+            flash(_("Quote %(number)s saved.", number=saved.number), "success")
+            return redirect(url_for("invoicing.quote", quote_id=saved.id))
+    may_choose = services.may_see_all_quotes(current_user)
+    companies = visible(select(Company.id, Company.name), current_user, "read").order_by(Company.name_key)
+    if not may_choose:
+        companies = companies.where(Company.salesperson_id == current_user.id)
+    return render_template(
+        "invoicing/quote_form.html", quote=record, errors=errors, lines=_form_lines(record),
+        companies=list(session.execute(companies)), people=_people() if may_choose else [],
+        values=request.form if request.method == "POST" else None, natures=NATURES, rates=VAT_RATES,
+        preset_company=request.args.get("company_id", type=int),
+    ), (422 if errors else 200)
+
+
+@blueprint.route("/quotes/new", methods=["GET", "POST"])
+@requires("invoicing.quote_create")
+def quote_new() -> Any:
+    return _quote_form(None)
+
+
+@blueprint.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
+@requires("invoicing.quote_edit")
+def quote_edit(quote_id: int) -> Any:
+    record = _quote_or_404(quote_id, "update")
+    if record.state not in ("draft", "sent"):
+        flash(_("Quote %(number)s is %(state)s and can no longer be changed.", number=record.number,
+                state=QUOTE_STATE_LABELS[record.state]), "warning")
+        return redirect(url_for("invoicing.quote", quote_id=record.id))
+    return _quote_form(record)
+
+
+@blueprint.route("/quotes/<int:quote_id>/state", methods=["POST"])
+@requires("invoicing.quote_edit")
+def quote_state(quote_id: int) -> Any:
+    from flask_wtf.csrf import validate_csrf
+
+    record = _quote_or_404(quote_id, "update")
+    validate_csrf(request.form.get("csrf_token"))
+    try:
+        services.set_quote_state(record, request.form.get("state", ""), current_user)
+    except services.Refused as refused:
+        session.rollback()
+        flash(_(refused.message), "danger")
+    else:
+        flash(_("Quote %(number)s is now %(state)s.", number=record.number, state=QUOTE_STATE_LABELS[record.state]), "success")
+    return redirect(url_for("invoicing.quote", quote_id=record.id))
+
+
+@blueprint.route("/quotes/<int:quote_id>/pdf")
+@requires("invoicing.quote_view")
+def quote_pdf(quote_id: int) -> Response:
+    from .pdf import quote_pdf as render
+
+    record = _quote_or_404(quote_id)
+    return Response(render(record), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="preventivo-{record.number}.pdf"'})
+
+
+# --------------------------------------------------------------------------- invoices list
+
+
+def _invoice_statement(columns: tuple[Any, ...]) -> Any:
+    statement = visible(select(*columns).join(Company, Company.id == Invoice.company_id)
+                        .outerjoin(User, User.id == Invoice.salesperson_id), current_user, "list")
+    text = (request.args.get("q") or "").strip()
+    if text:
+        like = f"%{text.lower()}%"
+        statement = statement.where(or_(Invoice.number.ilike(like), Company.name.ilike(like)))
+    state = request.args.get("state")
+    if state:
+        if state not in INVOICE_STATE_LABELS:
+            raise InvalidQuery("state")
+        statement = statement.where(_invoice_state_filter(state))
+    return apply_filters(statement, request.args, INVOICE_FILTERS)
+
+
+@invoices_blueprint.route("/invoices/")
+@requires("invoicing.invoice_view")
+def invoices() -> Any:
+    try:
+        _name, column, descending = parse_sort(request.args.get("sort") or "-date", INVOICE_SORTS, "date")
+        page = paginate(session, _invoice_statement(INVOICE_COLUMNS), sort_column=column, id_column=Invoice.id,
+                        descending=descending, limit=PAGE_SIZE, cursor=request.args.get("cursor"), scalars=False)
+    except (InvalidQuery, ValueError):
+        abort(400)
+    args = _filter_args(("q", "state", "type", "company", "salesperson", "from", "to", "sort"))
+    more_url = url_for("invoicing_invoices.invoices", **args, cursor=page.next_cursor) if page.next_cursor else None
+    overdue = _overdue_ids([row.id for row in page.items])
+    context = {"page": page, "more_url": more_url, "labels": INVOICE_STATE_LABELS, "overdue": overdue, "types": DOCUMENT_TYPES}
+    if request.headers.get("HX-Request") and request.args.get("cursor"):
+        return render_template("invoicing/_invoice_rows.html", **context)
+    return render_template("invoicing/invoices.html", args=args, filtered=any(k != "sort" for k in args),
+                           people=_people(), companies=_companies(), first_page=not request.args.get("cursor"), **context)
+
+
+def _overdue_ids(ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Invoice.id).where(Invoice.id.in_(ids), overdue_clause(date.today()))))
+
+
+@invoices_blueprint.route("/invoices/export.<any(csv, xlsx):kind>")
+@requires("invoicing.invoice_export")
+def invoices_export(kind: str) -> Response:
+    try:
+        _name, column, descending = parse_sort(request.args.get("sort") or "-date", INVOICE_SORTS, "date")
+        statement = _invoice_statement(INVOICE_COLUMNS)
+    except (InvalidQuery, ValueError):
+        abort(400)
+    return _export(_chunks(statement, column, Invoice.id, descending), INVOICE_EXPORT, "fatture", kind)
+
+
+# --------------------------------------------------------------------------- one invoice
+
+
+def _invoice_or_404(invoice_id: int, action: str = "read") -> Invoice:
+    invoice = session.scalar(visible(select(Invoice), current_user, action).where(Invoice.id == invoice_id))
+    if invoice is None:
+        abort(404)
+    return invoice
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>")
+@requires("invoicing.invoice_view")
+def invoice(invoice_id: int) -> str:
+    record = _invoice_or_404(invoice_id)
+    credit_notes = list(session.scalars(visible(select(Invoice), current_user, "read")
+                                        .where(Invoice.related_invoice_id == record.id).order_by(Invoice.id)))
+    return render_template("invoicing/invoice.html", invoice=record, summary=vat_summary(record.lines),
+                           labels=INVOICE_STATE_LABELS, state=record.state_on(date.today()), natures=NATURES,
+                           methods=PAYMENT_METHODS, types=DOCUMENT_TYPES, credit_notes=credit_notes, today=date.today(),
+                           seller_missing=record.state == "draft" and not services.seller_snapshot().get("vat_number"))
+
+
+def _invoice_form(record: Invoice | None) -> Any:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        from flask_wtf.csrf import validate_csrf
+
+        validate_csrf(request.form.get("csrf_token"))
+        keys = ("date", "notes", "withholding_rate", "withholding_type", "withholding_reason", "cig", "cup",
+                "order_reference", "order_date", "payment_terms", "payment_method", "iban", "document_type")
+        data: dict[str, Any] = {k: request.form.get(k, "") for k in keys}
+        data["company_id"] = request.form.get("company_id", type=int)
+        for flag in services.FLAGS:
+            data[flag] = bool(request.form.get(flag))
+        data["lines"] = _lines_from_form()
+        try:
+            saved = services.save_invoice(record, data, current_user)
+        except services.Refused as refused:
+            session.rollback()
+            errors = refused.errors
+            flash(_(refused.message), "danger")
+        else:
+            flash(_("Draft saved: check it and issue it to give it its number."), "success")
+            return redirect(url_for("invoicing_invoices.invoice", invoice_id=saved.id))
+    return render_template(
+        "invoicing/invoice_form.html", invoice=record, errors=errors, lines=_form_lines(record),
+        companies=_companies(), values=request.form if request.method == "POST" else None, natures=NATURES,
+        rates=VAT_RATES, methods=PAYMENT_METHODS, types=DOCUMENT_TYPES,
+        preset_company=request.args.get("company_id", type=int),
+    ), (422 if errors else 200)
+
+
+@invoices_blueprint.route("/invoices/new", methods=["GET", "POST"])
+@requires("invoicing.invoice_issue")
+def invoice_new() -> Any:
+    return _invoice_form(None)
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+@requires("invoicing.invoice_issue")
+def invoice_edit(invoice_id: int) -> Any:
+    record = _invoice_or_404(invoice_id, "update")
+    if record.state != "draft":
+        flash(_("Invoice %(number)s is issued and cannot be changed: issue a credit note to correct it.",
+                number=record.number), "warning")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=record.id)), 303
+    return _invoice_form(record)
+
+
+def _action(invoice_id: int | None, run: Any, done: Any, failed_to: str | None = None) -> Any:
+    from flask_wtf.csrf import validate_csrf
+
+    validate_csrf(request.form.get("csrf_token"))
+    try:
+        result = run()
+    except services.Refused as refused:
+        session.rollback()
+        flash(_(refused.message) + (" " + " ".join(refused.errors.values()) if refused.errors else ""), "danger")
+        return redirect(failed_to or url_for("invoicing_invoices.invoice", invoice_id=invoice_id))
+    return done(result)
+
+
+@invoices_blueprint.route("/quotes/<int:quote_id>/invoice", methods=["POST"])
+@requires("invoicing.invoice_issue")
+def invoice_from_quote(quote_id: int) -> Any:
+    record = _quote_or_404(quote_id)
+
+    def done(invoice: Invoice) -> Any:
+        flash(_("Draft invoice made from quote %(number)s: check it and issue it.", number=record.number), "success")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=invoice.id))
+
+    return _action(None, lambda: services.invoice_from_quote(record, current_user), done,
+                   url_for("invoicing.quote", quote_id=record.id))
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/issue", methods=["POST"])
+@requires("invoicing.invoice_issue")
+def invoice_issue(invoice_id: int) -> Any:
+    record = _invoice_or_404(invoice_id, "update")
+
+    def done(invoice: Invoice) -> Any:
+        flash(_("Issued as number %(number)s.", number=invoice.number), "success")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=invoice.id))
+
+    return _action(record.id, lambda: services.issue(record.id, current_user), done)
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/credit-note", methods=["POST"])
+@requires("invoicing.invoice_issue")
+def invoice_credit_note(invoice_id: int) -> Any:
+    record = _invoice_or_404(invoice_id, "update")
+
+    def done(note: Invoice) -> Any:
+        flash(_("Draft credit note made: adjust the lines to what is credited, then issue it."), "success")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=note.id))
+
+    return _action(record.id, lambda: services.credit_note_for(record, current_user), done)
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/delete", methods=["POST"])
+@requires("invoicing.invoice_issue")
+def invoice_delete(invoice_id: int) -> Any:
+    from flask_wtf.csrf import validate_csrf
+
+    record = _invoice_or_404(invoice_id, "delete")
+    validate_csrf(request.form.get("csrf_token"))
+    if record.state != "draft":
+        flash(_("An issued invoice is never deleted: issue a credit note to correct it."), "danger")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=record.id))
+    session.delete(record)
+    session.commit()
+    flash(_("Draft deleted."), "success")
+    return redirect(url_for("invoicing_invoices.invoices"))
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
+@requires("invoicing.payment_register")
+def invoice_payment(invoice_id: int) -> Any:
+    record = _invoice_or_404(invoice_id, "update")
+    data = {k: request.form.get(k, "") for k in ("instalment_id", "amount", "date", "method", "note")}
+
+    def done(payment: Payment) -> Any:
+        flash(_("Payment recorded."), "success")
+        return redirect(url_for("invoicing_invoices.invoice", invoice_id=record.id) + "#payments")
+
+    return _action(record.id, lambda: services.register_payment(record, data, current_user), done)
+
+
+@invoices_blueprint.route("/invoices/<int:invoice_id>/pdf")
+@requires("invoicing.invoice_view")
+def invoice_pdf(invoice_id: int) -> Response:
+    from .pdf import invoice_pdf as render
+
+    record = _invoice_or_404(invoice_id)
+    name = (record.number or f"bozza-{record.id}").replace("/", "-").replace(" ", "")
+    return Response(render(record), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="fattura-{name}.pdf"'})
+
+
+# --------------------------------------------------------------------------- company tabs
+
+
+def _company_or_404(company_id: int) -> Company:
+    company = session.scalar(visible(select(Company), current_user, "read").where(Company.id == company_id))
+    if company is None:
+        abort(404)
+    return company
+
+
+@blueprint.route("/companies/<int:company_id>/quotes")
+@requires("invoicing.quote_view")
+def company_quotes(company_id: int) -> str:
+    company = _company_or_404(company_id)
+    rows = list(session.scalars(visible(select(Quote), current_user, "list").where(Quote.company_id == company.id)
+                                .order_by(Quote.date.desc(), Quote.id.desc()).limit(100)))
+    return render_template("invoicing/_company_quotes.html", company=company, rows=rows, labels=QUOTE_STATE_LABELS)
+
+
+@blueprint.route("/companies/<int:company_id>/invoices")
+@requires("invoicing.invoice_view")
+def company_invoices(company_id: int) -> str:
+    company = _company_or_404(company_id)
+    rows = list(session.scalars(visible(select(Invoice), current_user, "list").where(Invoice.company_id == company.id)
+                                .order_by(Invoice.date.desc(), Invoice.id.desc()).limit(100)))
+    return render_template("invoicing/_company_invoices.html", company=company, rows=rows, labels=INVOICE_STATE_LABELS,
+                           today=date.today(), types=DOCUMENT_TYPES)
+
+
+@blueprint.route("/companies/<int:company_id>/payments")
+@requires("invoicing.invoice_view")
+def company_payments(company_id: int) -> str:
+    company = _company_or_404(company_id)
+    rows = list(session.execute(
+        visible(select(Payment, Invoice.number, Invoice.id.label("invoice_id")).join(Invoice, Invoice.id == Payment.invoice_id),
+                current_user, "list").where(Invoice.company_id == company.id)
+        .order_by(Payment.date.desc(), Payment.id.desc()).limit(200)))
+    return render_template("invoicing/_company_payments.html", company=company, rows=rows, methods=PAYMENT_METHODS)
+
+
+# --------------------------------------------------------------------------- search
+
+
+def search_results(user: Any, text: str, limit: int) -> list[SearchResult]:
+    text = text.strip()
+    if not text:
+        return []
+    like = f"%{text.lower()}%"
+    found = []
+    if user.can("invoicing.quote_view"):
+        rows = session.execute(
+            visible(select(Quote.id, Quote.number, Quote.title, Company.name).outerjoin(Company, Company.id == Quote.company_id),
+                    user, "list").where(or_(Quote.number.ilike(like), Quote.title.ilike(like)))
+            .order_by(Quote.date.desc(), Quote.id.desc()).limit(limit))
+        for row in rows:
+            detail = " · ".join(part for part in (row.title, row.name) if part)
+            found.append(SearchResult(row.number, url_for("invoicing.quote", quote_id=row.id), _l("Quote"), detail,
+                                      score=2.0 if row.number.lower() == text.lower() else 1.0))
+    if user.can("invoicing.invoice_view"):
+        rows = session.execute(
+            visible(select(Invoice.id, Invoice.number, Company.name).join(Company, Company.id == Invoice.company_id),
+                    user, "list").where(Invoice.number != "", Invoice.number.ilike(like))
+            .order_by(Invoice.date.desc(), Invoice.id.desc()).limit(limit))
+        for row in rows:
+            found.append(SearchResult(row.number, url_for("invoicing_invoices.invoice", invoice_id=row.id), _l("Invoice"), row.name,
+                                      score=2.0 if row.number.lower() == text.lower() else 1.0))
+    return found
