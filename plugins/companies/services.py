@@ -3,6 +3,8 @@ may assign, and recording or sending a communication."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from typing import Any
 
 from flask import url_for
@@ -82,7 +84,8 @@ def default_recipient(company: Company, contact: Contact | None, kind: str) -> s
     return ""
 
 
-def record_communication(company: Company, values: dict[str, Any], user: Any) -> Communication:
+def record_communication(company: Company, values: dict[str, Any], user: Any,
+                         attachments: Sequence[tuple[str, str, bytes]] = ()) -> Communication:
     """Record a communication; e-mail and SMS are sent now and the result kept on it.
 
     The entry is committed before sending, so a failure never loses it: it stays with
@@ -108,17 +111,20 @@ def record_communication(company: Company, values: dict[str, Any], user: Any) ->
     session.add(entry)
     session.commit()
     if kind in ("email", "sms"):
-        send(entry)
+        send(entry, attachments)
     return entry
 
 
-def send(entry: Communication) -> None:
-    """Send (or send again) an e-mail or SMS entry; stores sent or failed with the reason."""
+def send(entry: Communication, attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
+    """Send (or send again) an e-mail or SMS entry; stores sent or failed with the reason.
+
+    :param attachments: files for an e-mail (name, MIME type, content), e.g. a quote's PDF.
+    """
     try:
         if not entry.recipient:
             raise ChannelError("there is no recipient to send to.")
         if entry.kind == "email":
-            send_email_message(entry.recipient, entry.subject or "—", entry.body)
+            send_email_message(entry.recipient, entry.subject or "—", entry.body, attachments=attachments)
         else:
             send_sms_message(entry.recipient, entry.body)
     except ChannelError as error:

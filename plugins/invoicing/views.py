@@ -336,6 +336,36 @@ def quote_pdf(quote_id: int) -> Response:
                     headers={"Content-Disposition": f'inline; filename="preventivo-{record.number}.pdf"'})
 
 
+@blueprint.route("/quotes/<int:quote_id>/email", methods=["POST"])
+@requires("invoicing.quote_edit")
+def quote_email(quote_id: int) -> Any:
+    """Send the quote's PDF by e-mail to the customer, kept as a communication of the company."""
+    from flask_wtf.csrf import validate_csrf
+    from sportello_companies.services import record_communication
+
+    from .pdf import quote_pdf as render
+
+    record = _quote_or_404(quote_id, "update")
+    validate_csrf(request.form.get("csrf_token"))
+    if record.company is None:
+        flash(_("This quote has no company to send it to."), "danger")
+        return redirect(url_for("invoicing.quote", quote_id=record.id))
+    subject = _("Quote %(number)s", number=record.number)
+    body = (request.form.get("body") or "").strip() or _(
+        "Good morning,\nplease find attached our quote %(number)s.\n\nBest regards,\n%(name)s",
+        number=record.number, name=current_user.name)
+    attachment = (f"preventivo-{record.number}.pdf", "application/pdf", render(record))
+    entry = record_communication(record.company, {"kind": "email", "recipient": request.form.get("recipient", ""),
+                                                  "subject": subject, "body": body}, current_user, [attachment])
+    if entry.status != "sent":
+        flash(_("The quote was not sent: %(reason)s", reason=entry.failure_reason), "danger")
+    else:
+        if record.state == "draft":
+            services.set_quote_state(record, "sent", current_user)
+        flash(_("Quote %(number)s sent to %(to)s.", number=record.number, to=entry.recipient), "success")
+    return redirect(url_for("invoicing.quote", quote_id=record.id))
+
+
 # --------------------------------------------------------------------------- invoices list
 
 

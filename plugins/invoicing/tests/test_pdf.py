@@ -73,3 +73,36 @@ def test_quote_pdf(app: Any, users: dict[str, Any], add_company: Any, api_as: An
     for expected in ("PREVENTIVO", quote["number"], "Pastificio Bianchi S.r.l.", "Macchina confezionatrice", "€ 11.875,00",
                      "IVA 22%", "€ 2.612,50", "Totale documento € 14.487,50", "Consegna 60 giorni."):
         assert expected in text, f"{expected!r} missing from the PDF text:\n{text}"
+
+
+def test_quote_sent_by_email_with_its_pdf_and_kept_as_a_communication(make_app: Any, users: Any, smtp_server: Any) -> None:
+    from sqlalchemy import select
+    from sportello_companies.models import Communication, Company
+    from sportello_companies.validation import name_key
+    from sportello_invoicing.models import Quote
+
+    from sportello import session
+    from sportello.testing import ApiClient, csrf_token_of, login
+
+    app = make_app(plugins=["companies", "invoicing"], **smtp_server.config())
+    from sportello.core.users import create_user
+
+    with app.app_context():
+        seller = create_user(email="venditore@rossi.it", name="Venditore", profile_code="salesperson", password="password-123", language="en")
+        company = Company(name="Bianchi Srl", name_key=name_key("Bianchi Srl"), email="acquisti@bianchi.it", salesperson_id=seller.id)
+        session.add(company)
+        session.commit()
+        company_id = company.id
+    client = login(app.test_client(), seller, password="password-123")
+    quote = ApiClient(client).post("/invoicing/quotes/", json={"company_id": company_id, "lines": [
+        {"description": "Manutenzione", "quantity": "1", "unit_price": "500", "vat_rate": "22"}]}).json
+    response = client.post(f"/invoicing/quotes/{quote['id']}/email", data={"csrf_token": csrf_token_of(client), "recipient": ""})
+    assert response.status_code == 302
+    [message] = [m for m in smtp_server.messages if m["To"] == "acquisti@bianchi.it"]  # besides the owner's notices
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content().startswith(b"%PDF")
+    with app.app_context():
+        assert session.get(Quote, quote["id"]).state == "sent"
+        entry = session.scalars(select(Communication).where(Communication.company_id == company_id)).one()
+        assert (entry.kind, entry.status, entry.recipient) == ("email", "sent", "acquisti@bianchi.it")
