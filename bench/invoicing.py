@@ -1,7 +1,7 @@
 """Benchmarks of invoicing: PDF rendering time per invoice, and the first page of the
 invoice list (visibility, filters, keyset pagination) beside the raw SQL, at N invoices.
 
-    python plugins/invoicing/bench/bench_invoicing.py [N] [DATABASE_URL]
+    python bench/invoicing.py [N] [DATABASE_URL]
 
 Runs on a fresh SQLite file by default; pass a PostgreSQL URL whose database is empty.
 """
