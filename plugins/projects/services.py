@@ -51,13 +51,23 @@ def _user_ids_exist(ids: list[int]) -> bool:
     return session.scalar(select(func.count(User.id)).where(User.id.in_(ids), User.active.is_(True))) == len(set(ids))
 
 
+def _decimal(value: Any) -> Decimal:
+    """A number as people type it: "1,5" and "1.234,50" (Italian) as well as "1.5"."""
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "").replace("€", "")
+        if "," in text:
+            text = text.replace(".", "").replace(",", ".")
+        return Decimal(text)
+    return Decimal(str(value))
+
+
 def _money(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = _decimal(value).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        errors[field] = _("Enter an amount such as 1234.50.")
+        errors[field] = _("Enter an amount such as 1234,50.")
         return None
     if amount < 0:
         errors[field] = _("The amount cannot be negative.")
@@ -325,11 +335,11 @@ def add_time(activity: Activity, user: Any, day: date | None, hours: Any, note: 
     if day is None:
         errors["day"] = _("Enter the day worked.")
     try:
-        amount = Decimal(str(hours)).quantize(Decimal("0.01")) if hours not in (None, "") else None
+        amount = _decimal(hours).quantize(Decimal("0.01")) if hours not in (None, "") else None
     except InvalidOperation:
         amount = None
     if amount is None:
-        errors["hours"] = _("Enter the hours worked, such as 1.5.")
+        errors["hours"] = _("Enter the hours worked, such as 1,5.")
     elif amount <= 0:
         errors["hours"] = _("The hours must be more than zero.")
     elif amount > 24:

@@ -49,6 +49,10 @@ def test_time_entries_limits_and_cost(app: Any, users: dict[str, Any], world: di
     assert page.status_code == 422
     text = page.get_data(as_text=True)
     assert "is-invalid" in text and 'value="30"' in text
+    # Hours typed the Italian way.
+    comma = client.post(f"/projects/activities/{world['a_direct']}/time",
+                        data={"day": "2026-03-04", "hours": "1,5", "csrf_token": csrf_token_of(client)})
+    assert comma.status_code in (200, 302), comma.get_data(as_text=True)[:500]
 
 
 def test_attachments_type_and_size(app: Any, users: dict[str, Any], world: dict[str, Any]) -> None:
