@@ -35,7 +35,7 @@ PLUGIN = PluginInfo(
     title=_l("Invoicing"),
     version="1.0.0",
     requires=["companies"],
-    optional=["leads"],
+    optional=["leads", "projects"],
     core=">=1.0,<2",
     description=_l("Quotes, invoices and credit notes with Italian VAT, payment terms and PDFs."),
 )
@@ -105,8 +105,8 @@ def default_grants() -> list[Grant]:
         Grant("crm_admin", ["*"], everything),
         Grant("salesperson", SALES, {"quotes": Scope.OWN}),
         Grant("salesperson_lists", SALES, {"quotes": Scope.OWN}),
-        # Project managers will see the quotes of their projects once the projects plugin
-        # links quotes to projects (see project_quote_rules); until then they get nothing.
+        # Project managers see the quotes of their projects (project_quote_rules), nothing else.
+        Grant("project_manager", ["invoicing.quote_view"], {"quotes": Scope.NONE}),
     ]
 
 
@@ -127,13 +127,24 @@ def quote_rules(user: Any, action: str) -> list[Rule]:
 
 
 def project_quote_rules(user: Any, action: str) -> list[Rule]:
-    """The place for "a project manager sees the quotes of their projects".
+    """"A project manager sees the quotes of their projects" (reference table).
 
     Quotes carry a nullable ``project_id`` (no foreign key: projects is optional). When
-    the projects plugin publishes who manages a project, return here
-    ``Rule(Quote.project_id.in_(<ids of the projects the user manages>), "...")`` for
-    ``action in ("list", "read")``."""
-    return []
+    the projects plugin is enabled, a quote is readable by whoever may open its project,
+    which for a project manager means the projects they run. Reading only: the quote
+    stays the salesperson's to change.
+    """
+    from sportello import visible
+    from sportello.core.access import entity_models  # (internal) the model of another plugin's entity
+    from sqlalchemy import select
+
+    from .models import Quote
+
+    project = entity_models().get("projects.project")
+    if project is None or action not in ("list", "read"):
+        return []
+    return [Rule(Quote.project_id.in_(visible(select(project.id), user, "read")),
+                 "Quotes of the projects the user may open (a project manager: the projects they run)")]
 
 
 @hookimpl

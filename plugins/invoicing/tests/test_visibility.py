@@ -50,8 +50,13 @@ def test_quotes_visibility_table(app: Any, users: dict[str, Any], add_company: A
     })
     for profile in ("project_manager", "assignee"):
         client = login(app.test_client(), users[profile])
-        assert client.get("/invoicing/quotes/").status_code == 403
-        assert client.get(f"/invoicing/quotes/{records['own'].id}/pdf").status_code == 403
+        if profile == "project_manager":  # may open the list, sees the quotes of their projects only: none here
+            listing = client.get("/invoicing/quotes/")
+            assert listing.status_code == 200 and "P-2026-000" not in listing.get_data(as_text=True)
+            assert client.get(f"/invoicing/quotes/{records['own'].id}/pdf").status_code == 404
+        else:
+            assert client.get("/invoicing/quotes/").status_code == 403
+            assert client.get(f"/invoicing/quotes/{records['own'].id}/pdf").status_code == 403
         assert ">P-2026-0001<" not in client.get("/search", query_string={"q": "P-2026-0001"}).get_data(as_text=True)
 
 
@@ -88,3 +93,44 @@ def test_invoices_only_for_admins(app: Any, users: dict[str, Any], add_company: 
             assert status in (403, 404), (profile, url, status)
         results = client.get("/search", query_string={"q": "VIS-A-0001"}).get_data(as_text=True)
         assert ">VIS-A-0001<" not in results
+
+
+def test_project_managers_see_the_quotes_of_their_projects(make_app: Any) -> None:
+    from sportello_companies.models import Company
+    from sportello_invoicing.models import Quote
+    from sportello_projects.models import Project
+
+    from sportello import Actor, acting_as, session
+    from sportello.core.types import STANDARD_PROFILES
+    from sportello.core.users import create_user
+    from sportello.testing import Channels, Record, check_visibility_table
+
+    app = make_app(plugins=["companies", "projects", "invoicing"])
+    with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
+        people = {code: create_user(email=f"{code}@pm.test", name=code.title(), profile_code=code,
+                                    password="password-123", language="en") for code in STANDARD_PROFILES}
+        company = Company(name="Cliente Srl", name_key="cliente srl", salesperson_id=people["salesperson"].id)
+        session.add(company)
+        session.flush()
+        mine = Project(code="C-1", title="Mia", company_id=company.id, manager_id=people["project_manager"].id, description="")
+        other = Project(code="C-2", title="Altra", company_id=company.id, manager_id=people["crm_admin"].id, description="")
+        session.add_all([mine, other])
+        session.flush()
+        quotes = {}
+        for key, project in (("of_my_project", mine), ("of_another_project", other), ("without_project", None)):
+            quote = Quote(number=f"P-2026-{len(quotes) + 1:04d}", year=2026, sequence_number=len(quotes) + 1,
+                          company_id=company.id, salesperson_id=people["salesperson"].id,
+                          created_by_id=people["salesperson"].id, project_id=project.id if project else None,
+                          title=f"Offerta {key} 9917", date=__import__("datetime").date(2026, 11, 1),
+                          valid_until=__import__("datetime").date(2026, 12, 31))
+            session.add(quote)
+            session.flush()
+            quotes[key] = Record(quote.id, quote.number)
+        session.commit()
+    check_visibility_table(
+        app, people, quotes,
+        Channels(list_page="/invoicing/quotes/", detail_page="/invoicing/quotes/{id}", search=False),
+        {"project_manager": ({"of_my_project"}, {"of_my_project"}),
+         "salesperson": (set(quotes), set(quotes))},
+        password="password-123",
+    )
