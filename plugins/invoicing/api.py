@@ -50,6 +50,7 @@ class QuoteSchema(Schema):
     number = fields.String(dump_only=True, metadata={"description": "Yearly, e.g. P-2026-0001."})
     title = fields.String(validate=validate.Length(max=200))
     company_id = fields.Integer(allow_none=True)
+    project_id = fields.Integer(allow_none=True, metadata={"description": "A project (commessa) of the same company, when the projects module is enabled."})
     lead_id = fields.Integer(allow_none=True, metadata={"description": "With the leads plugin."})
     salesperson_id = fields.Integer(metadata={"description": "Salespeople may only give themselves."})
     created_by_id = fields.Integer(dump_only=True)

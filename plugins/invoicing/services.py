@@ -147,6 +147,18 @@ def _set_lines(owner: Any, line_class: type, lines: list[dict[str, Any]]) -> Non
     owner.lines = [line_class(position=n, **values) for n, values in enumerate(lines, 1)]
 
 
+def _project_of_company(project_id: Any, company: Any, user: Any) -> bool:
+    """Whether ``project_id`` is a project (of the projects plugin, when enabled) of
+    ``company`` that ``user`` sees (a salesperson sees their companies' projects in lists)."""
+    from sportello.core.access import entity_models  # (internal) another plugin's entity
+
+    project = entity_models().get("projects.project")
+    if project is None or company is None:
+        return False
+    statement = visible(select(project.id), user, "list").where(project.id == project_id, project.company_id == company.id)
+    return session.scalar(statement) is not None
+
+
 def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date | None = None) -> Quote:
     """Create (``quote`` None) or change a quote, checking who may do it."""
     today = today or date.today()
@@ -165,6 +177,9 @@ def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date
     else:
         # The leads plugin will check the lead (visible to the user, theirs) and allow this.
         errors["lead_id"] = "Quotes on leads need the leads plugin: make the quote on a company for now."
+    project_id = data.get("project_id", quote.project_id if quote else None)
+    if project_id is not None and not _project_of_company(project_id, company, user):
+        errors["project_id"] = "Choose a project of the same company among those you see."
     salesperson_id = data.get("salesperson_id") or (quote.salesperson_id if quote else user.id)
     if not may_see_all_quotes(user) and int(salesperson_id) != user.id:
         errors["salesperson_id"] = "You can associate a quote only with yourself."
@@ -188,6 +203,7 @@ def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date
         quote = Quote(year=year, sequence_number=number, number=f"P-{year}-{number:04d}", created_by_id=user.id, state="draft")
         session.add(quote)
     quote.company_id = company.id if company is not None else None
+    quote.project_id = int(project_id) if project_id is not None else None
     quote.lead_id = lead_id
     quote.salesperson_id = int(salesperson_id)
     quote.date, quote.valid_until = quote_date, valid_until

@@ -118,7 +118,7 @@ def test_project_managers_see_the_quotes_of_their_projects(make_app: Any) -> Non
         session.flush()
         quotes = {}
         for key, project in (("of_my_project", mine), ("of_another_project", other), ("without_project", None)):
-            quote = Quote(number=f"P-2026-{len(quotes) + 1:04d}", year=2026, sequence_number=len(quotes) + 1,
+            quote = Quote(number=f"P-2026-{len(quotes) + 101:04d}", year=2026, sequence_number=len(quotes) + 101,
                           company_id=company.id, salesperson_id=people["salesperson"].id,
                           created_by_id=people["salesperson"].id, project_id=project.id if project else None,
                           title=f"Offerta {key} 9917", date=__import__("datetime").date(2026, 11, 1),
@@ -127,6 +127,15 @@ def test_project_managers_see_the_quotes_of_their_projects(make_app: Any) -> Non
             session.flush()
             quotes[key] = Record(quote.id, quote.number)
         session.commit()
+    from sportello.testing import ApiClient, login
+
+    seller = ApiClient(login(app.test_client(), people["salesperson"], password="password-123"))
+    linked = seller.post("/invoicing/quotes/", json={"company_id": company.id, "project_id": mine.id, "title": "Collegata 9917",
+                                                     "lines": [{"description": "X", "quantity": "1", "unit_price": "10", "vat_rate": "22"}]})
+    assert linked.status_code == 201 and linked.json["project_id"] == mine.id
+    refused = seller.post("/invoicing/quotes/", json={"company_id": company.id, "project_id": 9999,
+                                                      "lines": [{"description": "X", "quantity": "1", "unit_price": "10", "vat_rate": "22"}]})
+    assert refused.status_code == 422 and "project_id" in refused.get_data(as_text=True)
     check_visibility_table(
         app, people, quotes,
         Channels(list_page="/invoicing/quotes/", detail_page="/invoicing/quotes/{id}", search=False),
