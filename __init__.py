@@ -17,6 +17,7 @@ from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
 from .core.events import emit
+from .core.export import csv_response, each_row, xlsx_response
 from .core.hooks import call_hooks, plugin_title
 from .core.jobs import enqueue
 from .core.notify.channels import ChannelError
@@ -92,6 +93,8 @@ __all__ = [
     "acting_as",
     "api_list",
     "call_hooks",
+    "csv_response",
+    "each_row",
     "emit",
     "enqueue",
     "entity_name",
@@ -112,4 +115,5 @@ __all__ = [
     "session",
     "utcnow",
     "visible",
+    "xlsx_response",
 ]

@@ -3,8 +3,6 @@ CSV/XLSX export), the company page, the forms of companies, contacts and communi
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Any
 
@@ -17,11 +15,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
-from sportello import Filter, Scope, paginate, requires, session, utcnow, visible
+from sportello import (
+    Filter,
+    Scope,
+    csv_response,
+    each_row,
+    paginate,
+    requires,
+    session,
+    utcnow,
+    visible,
+    xlsx_response,
+)
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
 from sportello.core.events import (
@@ -51,7 +59,6 @@ blueprint = Blueprint(
 )
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 1000
 TIMELINE_LIMIT = 100
 SORTS = {"name": Company.name_key, "city": Company.legal_city, "updated": Company.updated_at}
 FILTERS = {
@@ -141,19 +148,8 @@ def _export_rows() -> Any:
         Company.id, User.name.label("salesperson_name"))
     if sort_column is Company.name_key:
         columns += (Company.name_key,)
-    statement = _list_statement(columns)
-
-    def chunks() -> Any:
-        cursor = None
-        while True:
-            page = paginate(session, statement, sort_column=sort_column, id_column=Company.id, descending=descending,
-                            limit=EXPORT_CHUNK, cursor=cursor, scalars=False)
-            yield from page.items
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-    return chunks()
+    return each_row(session, _list_statement(columns), sort_column=sort_column, id_column=Company.id,
+                    descending=descending)
 
 
 def _cell(row: Any, field: str) -> Any:
@@ -172,39 +168,13 @@ def _export_name(ext: str) -> str:
 @blueprint.route("/export.csv")
 @requires("companies.export")
 def export_csv() -> Response:
-    rows = _export_rows()
-
-    def generate() -> Any:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")  # Excel opens UTF-8 with accents correctly
-        writer.writerow([label for _f, label in EXPORT_FIELDS])
-        for count, row in enumerate(rows, 1):
-            writer.writerow([_cell(row, f) for f, _label in EXPORT_FIELDS])
-            if count % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_export_name("csv")}"'})
+    return csv_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("csv"))
 
 
 @blueprint.route("/export.xlsx")
 @requires("companies.export")
 def export_xlsx() -> Response:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Aziende")
-    sheet.append([label for _f, label in EXPORT_FIELDS])
-    for row in _export_rows():
-        sheet.append([_cell(row, f) for f, _label in EXPORT_FIELDS])
-    data = io.BytesIO()
-    workbook.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_export_name("xlsx")}"'})
+    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), "Aziende")
 
 
 # --------------------------------------------------------------------------- one company

@@ -4,8 +4,6 @@ invoices and payments tabs of the company page."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
@@ -17,11 +15,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
-from sportello import Filter, SearchResult, paginate, requires, session, utcnow, visible
+from sportello import (
+    Filter,
+    SearchResult,
+    csv_response,
+    each_row,
+    paginate,
+    requires,
+    session,
+    utcnow,
+    visible,
+    xlsx_response,
+)
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
 from sportello.core.identity import (
@@ -45,7 +53,6 @@ blueprint = Blueprint("invoicing", __name__, url_prefix="/invoicing", template_f
 invoices_blueprint = Blueprint("invoicing_invoices", __name__, url_prefix="/invoicing")
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 1000
 QUOTE_STATE_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
                       "expired": _l("Expired")}
 INVOICE_STATE_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "partly_paid": _l("Partly paid"),
@@ -149,14 +156,7 @@ INVOICE_EXPORT = [("number", "Numero"), ("document_type", "Tipo documento"), ("d
 
 
 def _chunks(statement: Any, column: Any, id_column: Any, descending: bool) -> Any:
-    cursor = None
-    while True:
-        page = paginate(session, statement, sort_column=column, id_column=id_column, descending=descending,
-                        limit=EXPORT_CHUNK, cursor=cursor, scalars=False)
-        yield from page.items
-        if not page.next_cursor:
-            return
-        cursor = page.next_cursor
+    return each_row(session, statement, sort_column=column, id_column=id_column, descending=descending)
 
 
 def _cell(row: Any, field: str) -> Any:
@@ -169,37 +169,17 @@ def _cell(row: Any, field: str) -> Any:
     return "" if value is None else value
 
 
+def _csv_cell(row: Any, field: str) -> Any:
+    """Amounts with a decimal comma, as Italian spreadsheets read CSV."""
+    value = _cell(row, field)
+    return str(value).replace(".", ",") if field.endswith(("total", "due")) else value
+
+
 def _export(rows: Any, fields: list[tuple[str, str]], name: str, kind: str) -> Response:
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     if kind == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(name.capitalize())
-        sheet.append([label for _f, label in fields])
-        for row in rows:
-            sheet.append([_cell(row, f) for f, _label in fields])
-        data = io.BytesIO()
-        workbook.save(data)
-        return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.xlsx"'})
-
-    def generate() -> Any:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")
-        writer.writerow([label for _f, label in fields])
-        for count, row in enumerate(rows, 1):
-            writer.writerow([str(_cell(row, f)).replace(".", ",") if f.endswith(("total", "due")) else _cell(row, f)
-                             for f, _label in fields])
-            if count % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.csv"'})
+        return xlsx_response(rows, fields, _cell, f"{name}-{stamp}.xlsx", name.capitalize())
+    return csv_response(rows, fields, _csv_cell, f"{name}-{stamp}.csv")
 
 
 @blueprint.route("/quotes/export.<any(csv, xlsx):kind>")

@@ -4,8 +4,6 @@ communications, the move of a card and the conversion with its preview."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -20,11 +18,21 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
-from sportello import Filter, Scope, paginate, requires, session, utcnow, visible
+from sportello import (
+    Filter,
+    Scope,
+    csv_response,
+    each_row,
+    paginate,
+    requires,
+    session,
+    utcnow,
+    visible,
+    xlsx_response,
+)
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
 from sportello.core.events import (
@@ -67,7 +75,6 @@ blueprint = Blueprint(
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50
-EXPORT_CHUNK = 1000
 TIMELINE_LIMIT = 100
 SORTS = {"name": Lead.name_key, "updated": Lead.updated_at, "value": func.coalesce(Lead.estimated_value, 0),
          "close": func.coalesce(Lead.expected_close_date, date(9999, 12, 31))}
@@ -173,19 +180,8 @@ def _export_rows() -> Any:
     columns = tuple(getattr(Lead, f) for f, _label in EXPORT_FIELDS if hasattr(Lead, f)) + (
         Lead.id, Lead.name_key, User.name.label("owner_name"), Status.name.label("status_name"),
         Source.name.label("source_name"))
-    statement = _list_statement(columns)
-
-    def chunks() -> Any:
-        cursor = None
-        while True:
-            page = paginate(session, statement, sort_column=sort_column, id_column=Lead.id, descending=descending,
-                            limit=EXPORT_CHUNK, cursor=cursor, scalars=False)
-            yield from page.items
-            if not page.next_cursor:
-                return
-            cursor = page.next_cursor
-
-    return chunks()
+    return each_row(session, _list_statement(columns), sort_column=sort_column, id_column=Lead.id,
+                    descending=descending)
 
 
 def _cell(row: Any, field: str) -> Any:
@@ -207,43 +203,22 @@ def _export_name(ext: str) -> str:
     return f"lead-{utcnow().strftime('%Y%m%d-%H%M')}.{ext}"
 
 
+def _csv_cell(row: Any, field: str) -> Any:
+    """Numbers with a decimal comma, as Italian spreadsheets read CSV."""
+    value = _cell(row, field)
+    return str(value).replace(".", ",") if isinstance(value, float) else value
+
+
 @blueprint.route("/export.csv")
 @requires("leads.export")
 def export_csv() -> Response:
-    rows = _export_rows()
-
-    def generate() -> Any:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";")
-        buffer.write("\ufeff")
-        writer.writerow([label for _f, label in EXPORT_FIELDS])
-        for count, row in enumerate(rows, 1):
-            writer.writerow([str(_cell(row, f)).replace(".", ",") if isinstance(_cell(row, f), float) else _cell(row, f)
-                             for f, _label in EXPORT_FIELDS])
-            if count % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return Response(stream_with_context(generate()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_export_name("csv")}"'})
+    return csv_response(_export_rows(), EXPORT_FIELDS, _csv_cell, _export_name("csv"))
 
 
 @blueprint.route("/export.xlsx")
 @requires("leads.export")
 def export_xlsx() -> Response:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Lead")
-    sheet.append([label for _f, label in EXPORT_FIELDS])
-    for row in _export_rows():
-        sheet.append([_cell(row, f) for f, _label in EXPORT_FIELDS])
-    data = io.BytesIO()
-    workbook.save(data)
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_export_name("xlsx")}"'})
+    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), "Lead")
 
 
 # --------------------------------------------------------------------------- pipeline
