@@ -13,6 +13,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from .core import hookimpl
 from .core.access import entity_name, select_visible, visible
 from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
+from .core.attachments import Attachment, AttachmentRefused, attach, attachments_of, check_file, move_attachments
 from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
@@ -57,6 +58,8 @@ __all__ = [
     "STANDARD_PROFILES",
     "Actor",
     "ApiBlueprint",
+    "Attachment",
+    "AttachmentRefused",
     "ChannelError",
     "ConfigError",
     "DashboardWidget",
@@ -92,7 +95,10 @@ __all__ = [
     "__version__",
     "acting_as",
     "api_list",
+    "attach",
+    "attachments_of",
     "call_hooks",
+    "check_file",
     "csv_response",
     "each_row",
     "emit",
@@ -102,6 +108,7 @@ __all__ = [
     "gettext",
     "hookimpl",
     "lazy_gettext",
+    "move_attachments",
     "ngettext",
     "page_schema",
     "paginate",

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from . import hookimpl
+from . import attachments as _attachments  # noqa: F401 - registers the attachments table
 from .notify import models as _notify_models  # noqa: F401 - registers the notification tables
 from .periodic import PeriodicTask
 from .types import (
@@ -87,12 +88,30 @@ def menu_items(user: Any) -> list[MenuItem]:
 
 @hookimpl
 def record_tabs(entity: str, record: Any) -> list[RecordTab]:
-    """Every protected record's page gets its history from the audit log."""
+    """Every protected record's page gets its history from the audit log, and its files
+    when its class accepts attachments."""
     from flask import url_for
     from sqlalchemy import inspect
 
+    from .attachments import count_attachments
+
     key = inspect(type(record)).primary_key_from_instance(record)
-    return [RecordTab("history", _l("History"), url_for("core.record_history", entity=entity, record_id=key[0]), order=990)]
+    tabs = [RecordTab("history", _l("History"), url_for("core.record_history", entity=entity, record_id=key[0]), order=990)]
+    if getattr(type(record), "__attachments__", False):
+        tabs.append(RecordTab("attachments", _l("Attachments"),
+                              url_for("core.record_attachments", entity=entity, record_id=key[0]),
+                              count=count_attachments(entity, key[0]), order=900))
+    return tabs
+
+
+@hookimpl
+def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
+    """Files are reachable exactly as far as the records they belong to."""
+    if entity != "core.attachment":
+        return []
+    from .attachments import attachment_rules
+
+    return attachment_rules(user, action)
 
 
 @hookimpl

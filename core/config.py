@@ -44,10 +44,12 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCK_MINUTES": 15,  # how long a lock lasts (and the window failures count in)
     "PASSWORD_RESET_MINUTES": 60,  # how long a password reset link works
     "SQL_ECHO": False,
+    "ATTACHMENT_MAX_MB": 10,  # largest file that can be attached to a record
+    "ATTACHMENT_EXTENSIONS": [],  # accepted file name extensions; empty: the built-in list
 }
 
 #: Keys whose environment value is a comma-separated list.
-LIST_KEYS = {"PLUGINS"}
+LIST_KEYS = {"PLUGINS", "ATTACHMENT_EXTENSIONS"}
 
 DEV_SECRET_KEY = "sportello-development-key-not-for-production"
 

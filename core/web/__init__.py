@@ -22,6 +22,7 @@ from . import access_views  # noqa: F401 - who can see what, audit log, record h
 from . import ops_views  # noqa: F401 - system events and background jobs
 from . import notify_views  # noqa: F401 - notification rules, the notice log, the user's notices
 from . import import_views  # noqa: F401 - the CSV/XLSX importer of the plugins' import targets
+from . import attachment_views  # noqa: F401 - files attached to records
 from .blueprint import core, public  # noqa: F401 - `public` is re-exported for plugins
 
 log = logging.getLogger(__name__)

@@ -59,9 +59,20 @@ def relative(value: datetime | None) -> str:
     return format_timedelta(value - utcnow(), add_direction=True, granularity="minute")
 
 
+def filesize(size: int | None) -> str:
+    """``12,3 KB`` / ``1,2 MB`` in the user's locale (powers of 1024, as file managers show)."""
+    if size is None:
+        return ""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if size >= scale:
+            return f"{format_decimal(Decimal(size) / scale, format='#,##0.#')} {unit}"
+    return f"{format_decimal(size)} B"
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
     app.add_template_filter(number, "number")
     app.add_template_filter(day, "day")
     app.add_template_filter(moment, "moment")
     app.add_template_filter(relative, "relative")
+    app.add_template_filter(filesize, "filesize")

@@ -32,6 +32,7 @@ class Company(TimestampMixin, Model):
 
     __tablename__ = "companies_company"
     __entity__ = "companies.company"
+    __attachments__ = True
     __table_args__ = (
         Index("ix_companies_company_salesperson_updated", "salesperson_id", "updated_at", "id"),
         Index("ix_companies_company_salesperson_name", "salesperson_id", "name_key", "id"),

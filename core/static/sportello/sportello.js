@@ -8,6 +8,11 @@
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
   });
 
+  // A form refused with 422 shows the answer in place: it carries the messages.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 422) { event.detail.shouldSwap = true; event.detail.isError = false; }
+  });
+
   // Record tabs load their content the first time they are shown.
   document.addEventListener("shown.bs.tab", function (event) {
     var target = event.target.getAttribute("data-bs-target");

@@ -9,6 +9,7 @@ from sportello import Model, TimestampMixin
 class Note(TimestampMixin, Model):
     __tablename__ = "example_note"
     __entity__ = "example.note"
+    __attachments__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
