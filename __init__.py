@@ -21,6 +21,7 @@ from .core.events import emit
 from .core.export import csv_response, each_row, xlsx_response
 from .core.hooks import call_hooks, plugin_title
 from .core.jobs import enqueue
+from .core.numbers import parse_decimal
 from .core.notify.channels import ChannelError
 from .core.notify.direct import send_email_message, send_sms_message
 from .core.pagination import Filter, Page, paginate
@@ -112,6 +113,7 @@ __all__ = [
     "ngettext",
     "page_schema",
     "paginate",
+    "parse_decimal",
     "plugin_title",
     "problem",
     "public",

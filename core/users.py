@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .db import current_session
 from .errors import SportelloError
 from .identity import HourlyCost, Profile, Unit, User, find_user_by_email
+from .numbers import parse_decimal
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 10
@@ -65,7 +66,6 @@ def create_user(
 #: Passwords typed by an administrator for a new user.
 ADMIN_PASSWORD_MIN_LENGTH = 10
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ]{6,24}$")
-AMOUNT_PATTERN = re.compile(r"^\d+([.,]\d{1,2})?$")
 
 
 def email_in_use(session: Session, email: str, except_id: int | None = None) -> bool:
@@ -103,14 +103,15 @@ def add_unit(session: Session, name: str) -> Unit:
 
 
 def parse_amount(text: str) -> Decimal:
-    """``35,50`` or ``35.50`` as ``Decimal("35.50")``; raises :class:`UserError` otherwise.
-
-    At most two decimals, no thousands separators, greater than zero.
-    """
-    cleaned = (text or "").strip().replace(" ", "")
-    if not AMOUNT_PATTERN.match(cleaned):
+    """``35,50``, ``35.50`` or ``1.234,50`` as a ``Decimal`` with two decimals; raises
+    :class:`UserError` for anything else, more than two decimals or not above zero."""
+    try:
+        amount = parse_decimal(text)
+    except ValueError:
+        raise UserError(_l("Write an amount such as 35,50 (at most two decimals).")) from None
+    if amount.as_tuple().exponent < -2 and amount != amount.quantize(Decimal("0.01")):
         raise UserError(_l("Write an amount such as 35,50 (at most two decimals)."))
-    amount = Decimal(cleaned.replace(",", ".")).quantize(Decimal("0.01"))
+    amount = amount.quantize(Decimal("0.01"))
     if amount <= 0:
         raise UserError(_l("The amount must be greater than zero."))
     if amount >= Decimal(1000000000000):

@@ -213,14 +213,15 @@ def test_hourly_cost_on_a_date(app: Any, users: dict[str, Any]) -> None:
             add_hourly_cost(session, user_id, date(2025, 7, 1), Decimal(40))
 
 
-@pytest.mark.parametrize(("text", "expected"), [("35,50", "35.50"), ("35.50", "35.50"), ("35", "35.00"), ("0,5", "0.50")])
+@pytest.mark.parametrize(("text", "expected"), [("35,50", "35.50"), ("35.50", "35.50"), ("35", "35.00"), ("0,5", "0.50"),
+                                                      ("1.234,50", "1234.50"), ("€ 40", "40.00")])
 def test_amounts_accept_comma_and_point(text: str, expected: str) -> None:
     from sportello.core.users import parse_amount
 
     assert parse_amount(text) == Decimal(expected)
 
 
-@pytest.mark.parametrize("text", ["0", "0,00", "-3", "35,505", "1.234,50", "abc", ""])
+@pytest.mark.parametrize("text", ["0", "0,00", "-3", "35,505", "1,2,3", "abc", "", "NaN"])
 def test_bad_amounts_are_refused(text: str) -> None:
     from sportello.core.users import UserError, parse_amount
 
