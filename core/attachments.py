@@ -119,6 +119,25 @@ def attachable_models() -> dict[str, Any]:
     return {name: model for name, model in entity_models().items() if getattr(model, "__attachments__", False)}
 
 
+def record_for(entity: str, record_id: int, user: Any, action: str = "read") -> Any | None:
+    """The record of an entity that accepts files, if ``user`` may do ``action`` on it."""
+    from .access import visible
+
+    model = attachable_models().get(entity)
+    if model is None:
+        return None
+    return current_session().scalar(visible(select(model), user, action).where(model.id == record_id))
+
+
+def may_update(entity: str, record_id: int, user: Any) -> bool:
+    """Whether ``user`` may add and remove the files of that record."""
+    from .access import visible
+
+    model = attachable_models().get(entity)
+    return model is not None and current_session().scalar(
+        visible(select(model.id), user, "update").where(model.id == record_id)) is not None
+
+
 def attach(record: Any, name: str, data: bytes, user: Any) -> Attachment:
     """Attach a file to ``record`` (flushed, not committed: the caller's transaction decides)."""
     if not getattr(type(record), "__attachments__", False):
@@ -156,6 +175,18 @@ def move_attachments(source: Any, target: Any) -> int:
         moved += 1
     current_session().flush()
     return moved
+
+
+def file_response(item: Attachment) -> Any:
+    """The download of a file: always saved, never shown inline, never sniffed."""
+    from urllib.parse import quote
+
+    from flask import Response
+
+    return Response(item.data, mimetype=item.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.name)}",
+        "X-Content-Type-Options": "nosniff",
+    })
 
 
 def owner_action(action: str) -> str:

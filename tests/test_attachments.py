@@ -154,3 +154,32 @@ def test_files_move_to_another_record(app: Any, users: dict[str, Any]) -> None:
         assert attachments_of(session.get(Note, source)) == []
         assert sorted(a.name for a in attachments_of(session.get(Note, target))) == ["due.pdf", "uno.pdf"]
     assert "uno.pdf" in client.get(f"/attachments/example.note/{target}").get_data(as_text=True)
+
+
+def test_the_api_lists_uploads_downloads_and_removes_files(app: Any, users: dict[str, Any]) -> None:
+    seller, outsider = users["salesperson"], users["assignee"]
+    note_id = new_note(app, seller)
+    api = ApiClient(login(app.test_client(), seller))
+    client = login(app.test_client(), seller)
+    headers = {"X-CSRFToken": csrf_token_of(client)}
+    created = client.post(f"/api/v1/attachments/example.note/{note_id}", headers=headers,
+                          data={"file": (io.BytesIO(b"%PDF api"), "preventivo.pdf")}, content_type="multipart/form-data")
+    assert created.status_code == 201, created.json
+    assert created.json["name"] == "preventivo.pdf" and created.json["size"] == 8
+    refused = client.post(f"/api/v1/attachments/example.note/{note_id}", headers=headers,
+                          data={"file": (io.BytesIO(b"MZ"), "virus.exe")}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "Files of this type cannot be attached" in refused.json["detail"]
+    assert refused.mimetype == "application/problem+json"
+
+    listed = api.get(f"/attachments/example.note/{note_id}").json
+    assert [item["name"] for item in listed] == ["preventivo.pdf"]
+    assert client.get(listed[0]["download_url"]).data == b"%PDF api"
+
+    stranger = ApiClient(login(app.test_client(), outsider))
+    assert stranger.get(f"/attachments/example.note/{note_id}").status_code == 404
+    assert stranger.get(f"/attachments/files/{created.json['id']}").status_code == 404
+    assert stranger.delete(f"/attachments/files/{created.json['id']}").status_code == 404
+
+    assert api.delete(f"/attachments/files/{created.json['id']}").status_code == 204
+    assert api.get(f"/attachments/example.note/{note_id}").json == []
+    assert "/api/v1/attachments/{entity}/{record_id}" in api.get("/openapi.json").json["paths"]

@@ -185,6 +185,9 @@ def init_api(app: Flask) -> None:
     )
     api = SportelloApi(app)
     api.register_blueprint(core_api, url_prefix=API_PREFIX)
+    from .attachments import blueprint as attachments_api
+
+    api.register_blueprint(attachments_api, url_prefix=API_PREFIX + attachments_api.url_prefix)
     app.register_blueprint(pages)
     app.extensions["sportello"].extras["api"] = api
 

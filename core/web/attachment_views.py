@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,31 +10,32 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import visible
-from ..attachments import Attachment, AttachmentRefused, allowed_types, attach, attachable_models, attachments_of, max_bytes
+from ..attachments import (
+    Attachment,
+    AttachmentRefused,
+    allowed_types,
+    attach,
+    attachments_of,
+    file_response,
+    max_bytes,
+    may_update,
+    record_for,
+)
 from ..db import current_session
 from .blueprint import core, safe_next
 
 
 def _record_or_404(entity: str, record_id: int, action: str) -> Any:
-    model = attachable_models().get(entity)
-    if model is None:
-        abort(404)
-    record = current_session().scalar(visible(select(model), current_user, action).where(model.id == record_id))
+    record = record_for(entity, record_id, current_user, action)
     if record is None:
         abort(404)
     return record
 
 
-def _may_update(entity: str, record_id: int) -> bool:
-    model = attachable_models()[entity]
-    return current_session().scalar(
-        visible(select(model.id), current_user, "update").where(model.id == record_id)) is not None
-
-
 def _panel(entity: str, record: Any, error: str | None = None, status: int = 200) -> tuple[str, int]:
     html = render_template(
         "core/_attachments.html", entity=entity, record=record, items=attachments_of(record),
-        may_update=_may_update(entity, record.id), error=error, types=", ".join(sorted(allowed_types())),
+        may_update=may_update(entity, record.id, current_user), error=error, types=", ".join(sorted(allowed_types())),
         mb=max_bytes() // (1024 * 1024), page=safe_next(request.form.get("next")) or safe_next(_current_path()))
     return html, status
 
@@ -69,7 +69,7 @@ def record_attachments(entity: str, record_id: int) -> Any:
 def upload_attachment(entity: str, record_id: int) -> Any:
     """Add a file to a record the user may update."""
     record = _record_or_404(entity, record_id, "read")
-    if not _may_update(entity, record_id):
+    if not may_update(entity, record_id, current_user):
         abort(403)
     upload = request.files.get("file")
     session = current_session()
@@ -88,10 +88,7 @@ def download_attachment(attachment_id: int) -> Response:
     item = current_session().scalar(visible(select(Attachment), current_user, "read").where(Attachment.id == attachment_id))
     if item is None:
         abort(404)
-    return Response(item.data, mimetype=item.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(item.name)}",
-        "X-Content-Type-Options": "nosniff",
-    })
+    return file_response(item)
 
 
 @core.route("/attachments/file/<int:attachment_id>/delete", methods=["POST"])
