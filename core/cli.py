@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -151,6 +152,8 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
     """Create a demo database with demo users and data, then start the server."""
     ensure_instance()
     app = holder.get()
+    if not app.config["SMTP_HOST"] and not app.config["MAIL_OUTBOX"]:
+        app.config["MAIL_OUTBOX"] = str(Path(app.instance_path) / "outbox")
     with app.app_context(), acting_as(CLI_ACTOR):
         from .demo import load_demo
 
@@ -165,6 +168,8 @@ def demo(holder: AppHolder, host: str, port: int, no_serve: bool) -> None:
         click.echo(f"    {email:<30} profile {profile}")
     if not report.created:
         click.echo("  (demo data was already loaded; nothing was added)")
+    if not app.config["SMTP_HOST"]:
+        click.echo(f"  E-mails  : kept as .eml files in {app.config['MAIL_OUTBOX']} (no SMTP server is set)")
     if no_serve:
         return
     click.echo(f"  Open     : {url}")

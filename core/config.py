@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_USERNAME": "",
     "SMTP_PASSWORD": "",
     "MAIL_SENDER": "sportello@localhost",
+    "MAIL_OUTBOX": "",  # without SMTP_HOST: a folder where e-mails are kept as .eml files instead
     "PAGE_SIZE": 50,
     "REQUIRE_2FA_FOR_ADMINS": False,  # system admins must set up two-factor sign-in
     "LOGIN_MAX_FAILURES_ACCOUNT": 5,  # failed sign-ins of one account before a lock

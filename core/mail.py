@@ -5,9 +5,12 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 from flask import current_app
 
@@ -44,6 +47,15 @@ def build_message(sender: str, to: str, subject: str, text: str, html: str | Non
     return message
 
 
+def write_to_outbox(folder: Path, message: EmailMessage) -> Path:
+    """Keep an e-mail as an ``.eml`` file instead of sending it (demo and development
+    without an SMTP server): every mail client opens it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid4().hex[:8]}.eml"
+    path.write_bytes(message.as_bytes())
+    return path
+
+
 def send_mail(to: str, subject: str, text: str, html: str | None = None, config: dict[str, Any] | None = None,
               attachments: Sequence[Attachment] = ()) -> None:
     """Send one e-mail to ``to`` using SMTP_* and MAIL_SENDER of the app (or ``config``).
@@ -52,11 +64,14 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None, config:
     """
     config = current_app.config if config is None else config
     host = config.get("SMTP_HOST")
+    message = build_message(config.get("MAIL_SENDER") or "sportello@localhost", to, subject, text, html, attachments)
+    if not host and config.get("MAIL_OUTBOX"):
+        write_to_outbox(Path(config["MAIL_OUTBOX"]), message)
+        return
     if not host:
         raise MailError("SMTP is not configured: set SPORTELLO_SMTP_HOST to send e-mail.")
     port = int(config.get("SMTP_PORT") or 25)
     security = config.get("SMTP_SECURITY") or "none"
-    message = build_message(config.get("MAIL_SENDER") or "sportello@localhost", to, subject, text, html, attachments)
     try:
         if security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(

@@ -131,5 +131,25 @@ def test_demo_prints_logins_and_prepares_data(tmp_path: Path) -> None:
     assert "Sportello demo is ready." in result.stdout
     assert "admin@demo.sportello.local" in result.stdout
     assert "sportello-demo" in result.stdout
+    assert f"kept as .eml files in {tmp_path / 'outbox'}" in result.stdout  # no SMTP server: nothing fails
     again = run(["demo", "--no-serve"], {"SPORTELLO_INSTANCE_PATH": str(tmp_path), "SPORTELLO_PLUGINS": ""}, timeout=120)
     assert "already loaded" in again.stdout
+
+
+def test_without_smtp_an_outbox_folder_keeps_the_mails(tmp_path: Path) -> None:
+    from email import message_from_bytes
+
+    from flask import Flask
+
+    from sportello.core.mail import MailError, send_mail
+
+    app = Flask(__name__)
+    with app.app_context():
+        with pytest.raises(MailError, match="SMTP is not configured"):
+            send_mail("anna@example.it", "Promemoria", "Testo", config={"SMTP_HOST": ""})
+        send_mail("anna@example.it", "Promemoria", "Testo", config={"SMTP_HOST": "", "MAIL_OUTBOX": str(tmp_path)},
+                  attachments=[("preventivo.pdf", "application/pdf", b"%PDF")])
+    (kept,) = tmp_path.glob("*.eml")
+    message = message_from_bytes(kept.read_bytes())
+    assert message["To"] == "anna@example.it" and message["Subject"] == "Promemoria"
+    assert [part.get_filename() for part in message.walk() if part.get_filename()] == ["preventivo.pdf"]
