@@ -9,7 +9,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import Model, TimestampMixin, utcnow
@@ -132,10 +132,12 @@ class User(UserMixin, TimestampMixin, Model):
     session_version: Mapped[int] = mapped_column(default=0)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
+    #: The time step of the last two-factor code accepted: that code and older ones are refused.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     password_changed_at: Mapped[datetime | None] = mapped_column()
 
     __audit_exclude__ = frozenset({"password_hash", "totp_secret"})
-    __audit_ignore__ = frozenset({"updated_at"})
+    __audit_ignore__ = frozenset({"updated_at", "totp_last_step"})
 
     def get_id(self) -> str:
         """What the session cookie keeps: the id and the session version."""

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
+from typing import Any
 
 import pyotp
+import pyotp.utils
 from markupsafe import Markup
 
 CODE_PATTERN = re.compile(r"^\d{6}$")
@@ -25,12 +29,43 @@ def normalise_code(code: str | None) -> str:
     return re.sub(r"\s+", "", code or "")
 
 
-def verify_code(secret: str | None, code: str | None) -> bool:
-    """Whether ``code`` is the current code of ``secret`` (one step of clock drift allowed)."""
+def matching_step(secret: str | None, code: str | None, at: float | None = None) -> int | None:
+    """The time step whose code is ``code`` (the current one, or one step of clock drift
+    either way), or ``None``."""
     code = normalise_code(code)
     if not secret or not CODE_PATTERN.match(code):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = time.time() if at is None else at
+    for drift in (0, -1, 1):
+        moment = now + drift * totp.interval
+        if pyotp.utils.strings_equal(code, totp.at(moment)):
+            return totp.timecode(datetime.fromtimestamp(moment, UTC))
+    return None
+
+
+def verify_code(secret: str | None, code: str | None) -> bool:
+    """Whether ``code`` is a valid code of ``secret`` now (used to confirm the set-up)."""
+    return matching_step(secret, code) is not None
+
+
+def use_code(session: Any, user: Any, code: str | None) -> bool:
+    """Accept ``code`` for ``user`` once: a code already used (or an older one) is refused,
+    so a code seen over someone's shoulder cannot be replayed (RFC 6238, 5.2). The step is
+    claimed with one conditional UPDATE, so two requests racing with the same code cannot
+    both pass."""
+    from sqlalchemy import or_, update
+
+    from .identity import User
+
+    step = matching_step(user.totp_secret, code)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, valid_window=1)
+    claimed = session.execute(
+        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    session.commit()
+    return claimed.rowcount == 1
 
 
 def qr_svg(data: str, size: int = 200, label: str = "") -> Markup:

@@ -413,13 +413,22 @@ def test_two_factor_set_up_and_sign_in(app: Any, users: dict[str, Any]) -> None:
     assert "authenticator app" in text_of(client.get("/login/code"))
     wrong = post(client, "/login/code", {"code": "12345"}, "/login/code")
     assert "Enter the 6-digit code." in text_of(wrong)
-    code = pyotp.TOTP(secret).now()
+    step = fresh_user(app, user.id).totp_last_step  # the code that confirmed the set-up claimed its step
+    used = pyotp.TOTP(secret).at(step * 30)
+    assert "used already" in text_of(post(client, "/login/code", {"code": used}, "/login/code"))
+    code = pyotp.TOTP(secret).at((step + 1) * 30)  # the next code (one step of clock drift is allowed)
     wrong_code = "000000" if code != "000000" else "111111"
     assert "Wrong code." in text_of(post(client, "/login/code", {"code": wrong_code}, "/login/code"))
     assert not signed_in(client)
     done = post(client, "/login/code", {"code": code}, "/login/code")
     assert done.status_code == 302 and done.headers["Location"] == "/"
     assert signed_in(client)
+
+    # The same code cannot be replayed by someone who saw it, even with the password.
+    other = english(app.test_client())
+    assert sign_in(other, user.email).headers["Location"] == "/login/code"
+    replay = post(other, "/login/code", {"code": code}, "/login/code")
+    assert "used already" in text_of(replay) and not signed_in(other)
 
 
 def test_login_code_without_a_password_first_goes_back_to_sign_in(client: Any) -> None:

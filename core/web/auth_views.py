@@ -23,7 +23,7 @@ from ..identity import User, find_user_by_email, hash_password
 from ..identity import check_password as check_password_hash
 from ..mail import MailError, send_mail
 from ..tokens import PasswordReset, digest, new_secret
-from ..two_factor import new_totp_secret, provisioning_uri, qr_svg, verify_code
+from ..two_factor import matching_step, new_totp_secret, provisioning_uri, qr_svg, use_code
 from .blueprint import core, public, safe_next
 
 log = logging.getLogger(__name__)
@@ -236,15 +236,22 @@ def login_code() -> Any:
             session.pop(PENDING_KEY, None)
             flash(lock_message(wait), "danger")
             return redirect(url_for("core.login"))
-        if verify_code(user.totp_secret, form.code.data):
+        if use_code(current_session(), user, form.code.data):
             session.pop(PENDING_KEY, None)
             throttle.clear(user.email)
             login_user(user, remember=bool(data.get("remember")))
             return _after_sign_in(user, data.get("next"))
         throttle.record_failure(user.email, address)
-        form.code.errors.append(_("Wrong code. Check the time on your phone and try again."))
+        form.code.errors.append(code_refusal(user, form.code.data))
         status = 200
     return render_template("core/login_code.html", form=form), status
+
+
+def code_refusal(user: User, code: str | None) -> str:
+    """Why a code was refused: wrong, or right but used already (each code works once)."""
+    if matching_step(user.totp_secret, code) is not None:
+        return _("This code has been used already: wait for the next one in your app.")
+    return _("Wrong code. Check the time on your phone and try again.")
 
 
 @core.route("/logout", methods=["POST"])
@@ -428,12 +435,12 @@ def account_two_factor_confirm() -> Any:
         return _back_to_security("#two-factor")
     form = CodeForm()
     if form.validate_on_submit():
-        if verify_code(user.totp_secret, form.code.data):
+        if use_code(current_session(), user, form.code.data):
             user.totp_enabled = True
             current_session().commit()
             flash(_("Two-factor sign-in is on: from now on you will be asked for a code after the password."), "success")
             return _back_to_security("#two-factor")
-        form.code.errors.append(_("Wrong code. Check the time on your phone and try again."))
+        form.code.errors.append(code_refusal(user, form.code.data))
     return _render_security(code_form=form)
 
 
