@@ -11,20 +11,22 @@ __version__ = "1.0.0"
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from .core import hookimpl
-from .core.access import entity_name, select_visible, visible
+from .core.access import entity_models, entity_name, select_visible, visible
 from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
 from .core.attachments import Attachment, AttachmentRefused, attach, attachments_of, check_file, move_attachments
 from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
-from .core.events import emit
+from .core.events import EventRecord, emit
 from .core.export import csv_response, each_row, xlsx_response
 from .core.hooks import call_hooks, plugin_title
 from .core.jobs import enqueue
+from .core.users import hourly_cost_on
 from .core.numbers import parse_decimal
 from .core.notify.channels import ChannelError
 from .core.notify.direct import send_email_message, send_sms_message
-from .core.pagination import Filter, Page, paginate
+from .core.identity import Unit, User
+from .core.pagination import Filter, InvalidQuery, Page, apply_filters, paginate, parse_sort
 from .core.periodic import PeriodicTask
 from .core.settings_store import get_setting
 from .core.types import (
@@ -68,11 +70,13 @@ __all__ = [
     "DeadlineKind",
     "DemoContext",
     "Event",
+    "EventRecord",
     "EventType",
     "Filter",
     "Grant",
     "ImportField",
     "ImportTarget",
+    "InvalidQuery",
     "ListArgs",
     "MatchKey",
     "MenuItem",
@@ -93,9 +97,12 @@ __all__ = [
     "SettingsSection",
     "SportelloError",
     "TimestampMixin",
+    "Unit",
+    "User",
     "__version__",
     "acting_as",
     "api_list",
+    "apply_filters",
     "attach",
     "attachments_of",
     "call_hooks",
@@ -104,16 +111,19 @@ __all__ = [
     "each_row",
     "emit",
     "enqueue",
+    "entity_models",
     "entity_name",
     "get_setting",
     "gettext",
     "hookimpl",
+    "hourly_cost_on",
     "lazy_gettext",
     "move_attachments",
     "ngettext",
     "page_schema",
     "paginate",
     "parse_decimal",
+    "parse_sort",
     "plugin_title",
     "problem",
     "public",

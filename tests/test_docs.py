@@ -147,3 +147,14 @@ def test_the_plugin_guide_names_every_hook_the_core_calls() -> None:
         + ", ".join(missing)
         + ". Say in the guide what a plugin does with them."
     )
+
+
+def test_the_guide_lists_exactly_the_public_surface() -> None:
+    import sportello
+
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    table = guide[guide.index("| what | names |"):guide.index("Everything under `sportello.core`")]
+    named = set(re.findall(r"`([A-Za-z_]+)`", table))
+    public = set(sportello.__all__) - {"__version__"}
+    assert not public - named, f"public names missing from the guide's table: {sorted(public - named)}"
+    assert not named - public, f"names in the guide's table that are not public: {sorted(named - public)}"
