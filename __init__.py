@@ -13,7 +13,15 @@ from flask_babel import gettext, lazy_gettext, ngettext
 from .core import hookimpl
 from .core.access import entity_models, entity_name, select_visible, visible
 from .core.api import ApiBlueprint, ListArgs, api_list, page_schema, problem
-from .core.attachments import Attachment, AttachmentRefused, attach, attachments_of, check_file, move_attachments
+from .core.attachments import (
+    Attachment,
+    AttachmentRefused,
+    attach,
+    attachments_of,
+    check_file,
+    move_attachments,
+    upload_limits,
+)
 from .core.audit import Actor, acting_as
 from .core.db import Model, TimestampMixin, session, utcnow
 from .core.errors import ConfigError, PluginError, SportelloError
@@ -132,6 +140,7 @@ __all__ = [
     "send_email_message",
     "send_sms_message",
     "session",
+    "upload_limits",
     "utcnow",
     "visible",
     "xlsx_response",

@@ -84,6 +84,11 @@ def max_bytes() -> int:
     return int(current_app.config.get("ATTACHMENT_MAX_MB", 10)) * 1024 * 1024
 
 
+def upload_limits() -> dict[str, Any]:
+    """What the upload forms tell people: ``types`` (comma-separated) and ``mb``."""
+    return {"types": ", ".join(sorted(allowed_types())), "mb": max_bytes() // (1024 * 1024)}
+
+
 def clean_name(name: str) -> str:
     """A file name safe to store and to send back: no folders, no control characters."""
     base = re.split(r"[\\/]", name or "")[-1]

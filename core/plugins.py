@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import pkgutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, PackageNotFoundError, distribution, entry_points
@@ -211,10 +212,23 @@ class PluginManager:
         except (pluggy.PluginValidationError, ValueError) as error:
             raise PluginError(name, f"cannot be registered: {error}") from error
         self.loaded[name] = LoadedPlugin(info=info, module=module, installed=installed)
+        self._refuse_submodules_named_like_hooks(name, module)
         for impl in self.implementations("plugin_hookspecs"):
             if impl.plugin_name == name:
                 for specs in impl.function():
                     self.pm.add_hookspecs(specs)
+
+    def _refuse_submodules_named_like_hooks(self, name: str, module: Any) -> None:
+        """A submodule ``deadlines.py`` beside a hook function ``deadlines`` replaces the
+        function on the package once imported, and the next app silently loses the hook."""
+        folders = getattr(module, "__path__", None)
+        if not folders:
+            return
+        hooks = {hook for hook in dir(self.pm.hook) if not hook.startswith("_")}
+        for found in pkgutil.iter_modules(folders):
+            if found.name in hooks and callable(getattr(module, found.name, None)):
+                raise PluginError(name, f"has a submodule named like its hook '{found.name}': importing it replaces the "
+                                        f"hook function on the package; rename the module")
 
     def check(self) -> None:
         """Catch hook implementations that match no specification (typos)."""

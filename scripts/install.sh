@@ -21,11 +21,14 @@ for plugin in plugins/*/; do
 done
 .venv/bin/python -m pip install --quiet "${targets[@]}"
 
-if $with_tests && [ ! -x /usr/bin/chromium ]; then
-  echo "Installing chromium for the browser tests..."
+missing=()
+$with_tests && [ ! -x /usr/bin/chromium ] && missing+=(chromium)
+$with_tests && ! command -v pdftotext > /dev/null && missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} for the browser and PDF tests..."
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium > /dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
 echo "Installed in $(pwd)/.venv"

@@ -121,6 +121,15 @@ def test_misspelled_hook_is_caught(install: Callable[..., None]) -> None:
         load_plugins(["typo"])
 
 
+def test_a_submodule_named_like_a_hook_is_refused(plugin_distribution: Callable[..., None], tmp_path: Path) -> None:
+    body = simple_plugin("shadow") + "\n@hookimpl\ndef deadlines(start, end, user):\n    from .deadlines import due\n    return due()\n"
+    folder = write_plugin(tmp_path, "sportello_t_shadow", body)
+    (folder / "deadlines.py").write_text("def due():\n    return []\n")
+    plugin_distribution("shadow", folder)
+    with pytest.raises(PluginError, match="plugin 'shadow': has a submodule named like its hook 'deadlines'"):
+        load_plugins(["shadow"])
+
+
 def test_hook_failure_names_the_plugin(install: Callable[..., None]) -> None:
     install("faulty", simple_plugin("faulty") + "\n@hookimpl\ndef permissions():\n    raise ValueError('bad')\n")
     manager = load_plugins(["faulty"])

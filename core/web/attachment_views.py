@@ -13,13 +13,12 @@ from ..access import visible
 from ..attachments import (
     Attachment,
     AttachmentRefused,
-    allowed_types,
     attach,
     attachments_of,
     file_response,
-    max_bytes,
     may_update,
     record_for,
+    upload_limits,
 )
 from ..db import current_session
 from .blueprint import core, safe_next
@@ -35,8 +34,8 @@ def _record_or_404(entity: str, record_id: int, action: str) -> Any:
 def _panel(entity: str, record: Any, error: str | None = None, status: int = 200) -> tuple[str, int]:
     html = render_template(
         "core/_attachments.html", entity=entity, record=record, items=attachments_of(record),
-        may_update=may_update(entity, record.id, current_user), error=error, types=", ".join(sorted(allowed_types())),
-        mb=max_bytes() // (1024 * 1024), page=safe_next(request.form.get("next")) or safe_next(_current_path()))
+        may_update=may_update(entity, record.id, current_user), error=error, **upload_limits(),
+        page=safe_next(request.form.get("next")) or safe_next(_current_path()))
     return html, status
 
 
