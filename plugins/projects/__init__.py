@@ -40,12 +40,12 @@ PLUGIN = PluginInfo(
 MANAGER = [
     "projects.view", "projects.edit", "projects.close",
     "projects.activity_view", "projects.activity_create", "projects.activity_edit", "projects.activity_work",
-    "projects.activity_cost", "projects.event_view", "projects.event_create",
+    "projects.activity_cost", "projects.event_view", "projects.event_create", "projects.export",
 ]
 #: What a salesperson gets: the lists of their companies' projects and activities.
-SALES = ["projects.view", "projects.activity_view", "projects.event_view"]
+SALES = ["projects.view", "projects.activity_view", "projects.event_view", "projects.export"]
 #: What an assignee gets: their activities, to work them.
-ASSIGNEE = ["projects.activity_view", "projects.activity_work", "projects.event_view"]
+ASSIGNEE = ["projects.activity_view", "projects.activity_work", "projects.event_view", "projects.export"]
 
 
 @hookimpl
@@ -84,6 +84,7 @@ def permissions() -> list[Permission | Section]:
         Permission("projects.edit", _l("Edit projects and their work group"), section="projects"),
         Permission("projects.close", _l("Close projects"), section="projects"),
         Permission("projects.delete", _l("Delete projects"), section="projects"),
+        Permission("projects.export", _l("Export the lists of projects, activities and events"), section="projects"),
         Permission("projects.activity_view", _l("See activities"), section="activities"),
         Permission("projects.activity_create", _l("Create and assign activities"), section="activities"),
         Permission("projects.activity_edit", _l("Edit every field of activities"), section="activities"),
@@ -166,7 +167,8 @@ def deadline_kinds() -> list[DeadlineKind]:
 
 @hookimpl
 def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
-    from .deadlines import deadlines_between
+    # not ``.deadlines``: importing a submodule of that name would replace this hook on the package
+    from .due_dates import deadlines_between
 
     return deadlines_between(start, end, user)
 

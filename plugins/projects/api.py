@@ -12,7 +12,18 @@ from sqlalchemy import select
 from sportello import ApiBlueprint, Filter, ListArgs, api_list, page_schema, session, visible
 
 from .models import ACTIVITY_KINDS, ACTIVITY_STATES, Activity, Event, Project, TimeEntry
-from .services import Invalid, add_time, close_project, may_manage, save_activity, save_event, save_project
+from .services import (
+    Invalid,
+    add_time,
+    change_time,
+    close_project,
+    delete_time,
+    may_correct,
+    may_manage,
+    save_activity,
+    save_event,
+    save_project,
+)
 
 blueprint = ApiBlueprint("projects_api", __name__, url_prefix="/projects",
                          description="Projects (commesse), their activities with time entries, and events.")
@@ -93,6 +104,12 @@ class TimeEntrySchema(Schema):
     hours = fields.Decimal(required=True, as_string=True, places=2)
     cost = fields.Decimal(dump_only=True, as_string=True, places=2)
     note = fields.String(load_default="")
+
+
+class TimeEntryChangeSchema(Schema):
+    day = fields.Date()
+    hours = fields.Decimal(as_string=True, places=2)
+    note = fields.String()
 
 
 class EventSchema(Schema):
@@ -277,6 +294,57 @@ def create_time(data: dict[str, Any], activity_id: int) -> Any:
     except Invalid as error:
         session.rollback()
         _refused(error)
+
+
+def _time_entry(activity_id: int, entry_id: int) -> tuple[Activity, TimeEntry]:
+    """The activity and the entry the user may correct: 404 out of reach, 403 someone else's."""
+    activity = _one(Activity, activity_id, "update")
+    entry = session.scalar(visible(select(TimeEntry), current_user, "update")
+                           .where(TimeEntry.id == entry_id, TimeEntry.activity_id == activity.id))
+    if entry is None:
+        abort(404, message="Not found.")
+    if not may_correct(entry, activity, current_user):
+        abort(403, message="Only who entered this time, or who manages the activity, may change it.")
+    return activity, entry
+
+
+@blueprint.route("/activities/<int:activity_id>/time/<int:entry_id>")
+@blueprint.response(200, TimeEntrySchema)
+def get_time(activity_id: int, entry_id: int) -> Any:
+    """One time entry."""
+    _one(Activity, activity_id)
+    entry = session.scalar(visible(select(TimeEntry), current_user, "read")
+                           .where(TimeEntry.id == entry_id, TimeEntry.activity_id == activity_id))
+    if entry is None:
+        abort(404, message="Not found.")
+    return entry
+
+
+@blueprint.route("/activities/<int:activity_id>/time/<int:entry_id>", methods=["PATCH"])
+@blueprint.arguments(TimeEntryChangeSchema)
+@blueprint.response(200, TimeEntrySchema)
+def change_time_entry(data: dict[str, Any], activity_id: int, entry_id: int) -> Any:
+    """Correct the day, hours or note of a time entry (who entered it, the project manager,
+    administrators); the cost is taken again at the hourly cost of the day."""
+    activity, entry = _time_entry(activity_id, entry_id)
+    try:
+        return change_time(entry, activity, current_user, data)
+    except Invalid as error:
+        session.rollback()
+        _refused(error)
+
+
+@blueprint.route("/activities/<int:activity_id>/time/<int:entry_id>", methods=["DELETE"])
+@blueprint.response(204)
+def delete_time_entry(activity_id: int, entry_id: int) -> Any:
+    """Delete a time entry (who entered it, the project manager, administrators)."""
+    activity, entry = _time_entry(activity_id, entry_id)
+    try:
+        delete_time(entry, activity, current_user)
+    except Invalid as error:
+        session.rollback()
+        _refused(error)
+    return None
 
 
 # --- events -----------------------------------------------------------------------------

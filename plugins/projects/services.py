@@ -4,29 +4,18 @@ emitted and invitations sent."""
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import func, select
 
-from sportello import Scope, emit, enqueue, session, utcnow, visible
+from sportello import AttachmentRefused, Scope, emit, enqueue, hourly_cost_on, parse_decimal, session, utcnow, visible
+from sportello import check_file as core_check_file
 from sportello import gettext as _
 
 from .models import ACTIVITY_KINDS, ACTIVITY_STATES, Activity, Attachment, Event, Project, TimeEntry, project_member
 
-#: Largest attachment, in bytes.
-MAX_ATTACHMENT = 10 * 1024 * 1024
-#: File name extensions accepted as attachments, with the content type stored.
-ALLOWED_TYPES = {
-    "pdf": "application/pdf", "txt": "text/plain", "csv": "text/csv", "png": "image/png", "jpg": "image/jpeg",
-    "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp", "zip": "application/zip",
-    "doc": "application/msword", "xls": "application/vnd.ms-excel",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "odt": "application/vnd.oasis.opendocument.text", "ods": "application/vnd.oasis.opendocument.spreadsheet",
-}
 #: Fields of an activity an assignee may change (time and attachments have their own forms).
 WORK_FIELDS = frozenset({"state", "closing_note"})
 ACTIVITY_FIELDS = ("title", "description", "kind", "project_id", "company_id", "assignee_id", "assigned_to_group",
@@ -51,21 +40,11 @@ def _user_ids_exist(ids: list[int]) -> bool:
     return session.scalar(select(func.count(User.id)).where(User.id.in_(ids), User.active.is_(True))) == len(set(ids))
 
 
-def _decimal(value: Any) -> Decimal:
-    """A number as people type it: "1,5" and "1.234,50" (Italian) as well as "1.5"."""
-    if isinstance(value, str):
-        text = value.strip().replace(" ", "").replace("€", "")
-        if "," in text:
-            text = text.replace(".", "").replace(",", ".")
-        return Decimal(text)
-    return Decimal(str(value))
-
-
 def _money(value: Any, field: str, errors: dict[str, str]) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        amount = _decimal(value).quantize(Decimal("0.01"))
+        amount = parse_decimal(value).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         errors[field] = _("Enter an amount such as 1234,50.")
         return None
@@ -325,18 +304,11 @@ def activity_cost(activity: Activity) -> Decimal:
 
 # --- time --------------------------------------------------------------------------------
 
-def add_time(activity: Activity, user: Any, day: date | None, hours: Any, note: str = "") -> TimeEntry:
-    """Record ``hours`` worked by ``user`` on ``day``, costed at their hourly cost that day."""
-    from sportello.core.users import hourly_cost_on  # (internal) the cost valid on a date
-
-    errors: dict[str, str] = {}
-    if activity.state != "open":
-        errors["_"] = _("The activity is closed: reopen it to record time.")
-    if day is None:
-        errors["day"] = _("Enter the day worked.")
+def _hours(value: Any, errors: dict[str, str]) -> Decimal | None:
+    """Hours as typed ("1,5" too), more than zero and at most a day."""
     try:
-        amount = _decimal(hours).quantize(Decimal("0.01")) if hours not in (None, "") else None
-    except InvalidOperation:
+        amount = parse_decimal(value).quantize(Decimal("0.01")) if value not in (None, "") else None
+    except (InvalidOperation, ValueError):
         amount = None
     if amount is None:
         errors["hours"] = _("Enter the hours worked, such as 1,5.")
@@ -344,37 +316,99 @@ def add_time(activity: Activity, user: Any, day: date | None, hours: Any, note: 
         errors["hours"] = _("The hours must be more than zero.")
     elif amount > 24:
         errors["hours"] = _("A day has no more than 24 hours.")
-    elif day is not None:
-        already = session.scalar(select(func.coalesce(func.sum(TimeEntry.hours), 0))
-                                 .where(TimeEntry.user_id == user.id, TimeEntry.day == day)) or 0
-        if Decimal(str(already)) + amount > 24:
-            errors["hours"] = _("With these hours you would have worked more than 24 hours on %(day)s "
-                                "(%(already)s already recorded).", day=day.strftime("%d/%m/%Y"), already=already)
+    else:
+        return amount
+    return None
+
+
+def _check_day_total(user_id: int, day: date, amount: Decimal, errors: dict[str, str], except_id: int | None = None) -> None:
+    """Refuse more than 24 hours on one day for one user, counting their other entries."""
+    others = select(func.coalesce(func.sum(TimeEntry.hours), 0)).where(TimeEntry.user_id == user_id, TimeEntry.day == day)
+    if except_id is not None:
+        others = others.where(TimeEntry.id != except_id)
+    already = session.scalar(others) or 0
+    if Decimal(str(already)) + amount > 24:
+        errors["hours"] = _("With these hours you would have worked more than 24 hours on %(day)s "
+                            "(%(already)s already recorded).", day=day.strftime("%d/%m/%Y"), already=already)
+
+
+def _cost(user_id: int, day: date, hours: Decimal) -> Decimal | None:
+    rate = hourly_cost_on(session, user_id, day)
+    return (hours * rate).quantize(Decimal("0.01")) if rate is not None else None
+
+
+def add_time(activity: Activity, user: Any, day: date | None, hours: Any, note: str = "") -> TimeEntry:
+    """Record ``hours`` worked by ``user`` on ``day``, costed at their hourly cost that day."""
+    errors: dict[str, str] = {}
+    if activity.state != "open":
+        errors["_"] = _("The activity is closed: reopen it to record time.")
+    if day is None:
+        errors["day"] = _("Enter the day worked.")
+    amount = _hours(hours, errors)
+    if amount is not None and day is not None:
+        _check_day_total(user.id, day, amount, errors)
     if errors:
         raise Invalid(errors)
-    rate = hourly_cost_on(session, user.id, day)
     entry = TimeEntry(activity_id=activity.id, user_id=user.id, day=day, hours=amount,
-                      cost=(amount * rate).quantize(Decimal("0.01")) if rate is not None else None, note=(note or "")[:200])
+                      cost=_cost(user.id, day, amount), note=(note or "")[:200])
     session.add(entry)
     activity.updated_at = utcnow()
     session.commit()
     return entry
 
 
+def may_correct(entry: TimeEntry, activity: Activity, user: Any) -> bool:
+    """Whether ``user`` may change or delete ``entry``: who entered it, or who manages the
+    activity (its project manager, CRM and system administrators)."""
+    return entry.user_id == user.id or may_manage(activity, user)
+
+
+def change_time(entry: TimeEntry, activity: Activity, user: Any, data: dict[str, Any]) -> TimeEntry:
+    """Correct the day, hours or note of a time entry; its cost is taken again at the hourly
+    cost of its user on the (new) day. Same checks as :func:`add_time`; commits."""
+    errors: dict[str, str] = {}
+    if not may_correct(entry, activity, user):
+        raise Invalid({"_": _("Only who entered this time, or who manages the activity, may change it.")})
+    if activity.state != "open":
+        errors["_"] = _("The activity is closed: reopen it to correct its time.")
+    day = data.get("day", entry.day)
+    if day is None:
+        errors["day"] = _("Enter the day worked.")
+    amount = _hours(data["hours"], errors) if "hours" in data else entry.hours
+    if amount is not None and day is not None and "hours" not in errors:
+        _check_day_total(entry.user_id, day, amount, errors, except_id=entry.id)
+    if errors:
+        raise Invalid(errors)
+    cost = _cost(entry.user_id, day, amount)  # read before changing anything: one audited change
+    entry.day = day
+    entry.hours = amount
+    entry.cost = cost
+    if "note" in data:
+        entry.note = (data["note"] or "")[:200]
+    activity.updated_at = utcnow()
+    session.commit()
+    return entry
+
+
+def delete_time(entry: TimeEntry, activity: Activity, user: Any) -> None:
+    """Remove a time entry (who entered it, or who manages the activity); commits."""
+    if not may_correct(entry, activity, user):
+        raise Invalid({"_": _("Only who entered this time, or who manages the activity, may delete it.")})
+    if activity.state != "open":
+        raise Invalid({"_": _("The activity is closed: reopen it to correct its time.")})
+    session.delete(entry)
+    activity.updated_at = utcnow()
+    session.commit()
+
+
 # --- attachments ---------------------------------------------------------------------------
 
 def check_file(name: str, data: bytes) -> tuple[str, str]:
-    """The safe file name and its content type, or :class:`Invalid`."""
-    clean = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:255]
-    extension = clean.rsplit(".", 1)[-1].lower() if "." in clean else ""
-    if not clean or not data:
-        raise Invalid({"file": _("Choose a file to attach.")})
-    if extension not in ALLOWED_TYPES:
-        raise Invalid({"file": _("Files of this type cannot be attached. Allowed: %(types)s.",
-                                 types=", ".join(sorted(ALLOWED_TYPES)))})
-    if len(data) > MAX_ATTACHMENT:
-        raise Invalid({"file": _("The file is too big: at most %(mb)s MB.", mb=MAX_ATTACHMENT // (1024 * 1024))})
-    return clean, ALLOWED_TYPES[extension] or mimetypes.guess_type(clean)[0] or "application/octet-stream"
+    """The safe file name and its content type (the core's rules), or :class:`Invalid`."""
+    try:
+        return core_check_file(name, data)
+    except AttachmentRefused as refused:
+        raise Invalid({"file": str(refused)}) from None
 
 
 def add_attachment(user: Any, name: str, data: bytes, activity: Activity | None = None,

@@ -3,7 +3,7 @@ their forms, time entries, attachments and the tabs of the company page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,23 +11,36 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
-from sportello import SearchResult, paginate, requires, session, visible
+from sportello import (
+    InvalidQuery,
+    SearchResult,
+    User,
+    csv_response,
+    each_row,
+    paginate,
+    requires,
+    session,
+    upload_limits,
+    utcnow,
+    visible,
+    xlsx_response,
+)
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
-from sportello.core.identity import User  # (internal) choices of the forms and filters
-from sportello.core.pagination import InvalidQuery  # (internal) a tampered cursor
 
 from .forms import ActivityForm, AttachmentForm, EventForm, ProjectForm, TimeForm, WorkForm
 from .models import ACTIVITY_KINDS, Activity, Attachment, Event, Project, TimeEntry, event_invitee, project_member
 from .services import (
-    ALLOWED_TYPES,
-    MAX_ATTACHMENT,
     Invalid,
     activity_cost,
     add_attachment,
     add_time,
+    change_time,
     close_project,
+    delete_time,
+    may_correct,
     may_manage,
     notify_activity,
     open_activities,
@@ -124,14 +137,15 @@ def _project_rows(statement: Any) -> Any:
     from sportello_companies.models import Company
 
     manager = User.__table__.alias("manager")
-    return (statement.add_columns(Company.name.label("company_name"), manager.c.name.label("manager_name"))
+    # the sort and id columns by name too: paginate reads the next page's cursor from them
+    return (statement.add_columns(Project.updated_at, Project.id, Company.name.label("company_name"),
+                                  manager.c.name.label("manager_name"))
             .join(Company, Company.id == Project.company_id).outerjoin(manager, manager.c.id == Project.manager_id))
 
 
-@blueprint.route("/")
-@requires("projects.view")
-def index() -> Any:
-    statement = visible(select(Project), current_user, "list")
+def _filtered_projects(statement: Any) -> Any:
+    """The projects of ``statement`` the user may list, filtered by the query string."""
+    statement = visible(statement, current_user, "list")
     text = (request.args.get("q") or "").strip()
     if text:
         statement = statement.where(or_(Project.code.ilike(f"%{text}%"), Project.title.ilike(f"%{text}%")))
@@ -139,9 +153,16 @@ def index() -> Any:
         statement = statement.where(Project.state == request.args["state"])
     if (manager := request.args.get("manager", "")).isdigit():
         statement = statement.where(Project.manager_id == int(manager))
+    return statement
+
+
+@blueprint.route("/")
+@requires("projects.view")
+def index() -> Any:
     try:
-        page = paginate(session, _project_rows(statement), sort_column=Project.updated_at, id_column=Project.id,
-                        descending=True, limit=PAGE_SIZE, cursor=request.args.get("cursor"), scalars=False)
+        page = paginate(session, _project_rows(_filtered_projects(select(Project))), sort_column=Project.updated_at,
+                        id_column=Project.id, descending=True, limit=PAGE_SIZE, cursor=request.args.get("cursor"),
+                        scalars=False)
     except (InvalidQuery, ValueError):
         abort(400)
     args = _args("q", "state", "manager")
@@ -261,7 +282,7 @@ def project_attachment(project_id: int) -> Any:
 
 
 def _limits() -> dict[str, Any]:
-    return {"types": ", ".join(sorted(ALLOWED_TYPES)), "mb": MAX_ATTACHMENT // (1024 * 1024)}
+    return upload_limits()
 
 
 def _upload(back: str, **target: Any) -> Any:
@@ -300,15 +321,22 @@ def _activity_rows(statement: Any) -> Any:
     from sportello_companies.models import Company
 
     assignee = User.__table__.alias("assignee")
-    return (statement.add_columns(Company.name.label("company_name"), assignee.c.name.label("assignee_name"),
-                                  Project.code.label("project_code"))
+    return (statement.add_columns(Activity.updated_at, Activity.id, Company.name.label("company_name"),
+                                  assignee.c.name.label("assignee_name"), Project.code.label("project_code"))
             .join(Company, Company.id == Activity.company_id)
             .outerjoin(Project, Project.id == Activity.project_id)
             .outerjoin(assignee, assignee.c.id == Activity.assignee_id))
 
 
-def _activity_list(mine: bool) -> Any:
-    statement = visible(select(Activity), current_user, "list")
+def _list_state(mine: bool) -> str:
+    """The state filter: "my activities" shows the open ones unless told otherwise."""
+    return request.args.get("state", "open" if mine else "")
+
+
+def _filtered_activities(statement: Any, mine: bool) -> Any:
+    """The activities of ``statement`` the user may list ("mine": assigned to them,
+    directly or through a work group), filtered by the query string."""
+    statement = visible(statement, current_user, "list")
     if mine:
         groups = select(project_member.c.project_id).where(project_member.c.user_id == current_user.id)
         statement = statement.where(or_(Activity.assignee_id == current_user.id,
@@ -316,7 +344,7 @@ def _activity_list(mine: bool) -> Any:
     text = (request.args.get("q") or "").strip()
     if text:
         statement = statement.where(Activity.title.ilike(f"%{text}%"))
-    state = request.args.get("state", "open" if mine else "")
+    state = _list_state(mine)
     if state in ("open", "completed", "abandoned"):
         statement = statement.where(Activity.state == state)
     if (project_id := request.args.get("project", "")).isdigit():
@@ -325,16 +353,22 @@ def _activity_list(mine: bool) -> Any:
         statement = statement.where(Activity.assignee_id == int(assignee))
     if request.args.get("kind") in ACTIVITY_KINDS:
         statement = statement.where(Activity.kind == request.args["kind"])
+    return statement
+
+
+def _activity_list(mine: bool) -> Any:
     try:
-        page = paginate(session, _activity_rows(statement), sort_column=Activity.updated_at, id_column=Activity.id,
-                        descending=True, limit=PAGE_SIZE, cursor=request.args.get("cursor"), scalars=False)
+        page = paginate(session, _activity_rows(_filtered_activities(select(Activity), mine)),
+                        sort_column=Activity.updated_at, id_column=Activity.id, descending=True, limit=PAGE_SIZE,
+                        cursor=request.args.get("cursor"), scalars=False)
     except (InvalidQuery, ValueError):
         abort(400)
     endpoint = "projects.my_activities" if mine else "projects.activities"
     args = _args("q", "state", "project", "assignee", "kind")
     return render_template("projects/activities.html", page=page, args=args, mine=mine, filtered=bool(args),
-                           state=state, openable=_openable(Activity, [r.Activity.id for r in page.items]),
-                           more_url=_more(endpoint, page, **args), people=_users(), endpoint=endpoint)
+                           state=_list_state(mine), openable=_openable(Activity, [r.Activity.id for r in page.items]),
+                           more_url=_more(endpoint, page, **args), endpoint=endpoint,
+                           people=[] if mine else _users())  # "mine" has no assignee filter
 
 
 @blueprint.route("/activities/")
@@ -418,25 +452,33 @@ def edit_activity(activity_id: int) -> Any:
     return render_template("projects/activity_form.html", form=form, activity=activity, manage=manage), 422 if form.errors else 200
 
 
+def _activity_page(activity: Activity, time_form: TimeForm, status: int = 200) -> Any:
+    entries = list(session.scalars(select(TimeEntry).options(joinedload(TimeEntry.user))
+                                   .where(TimeEntry.activity_id == activity.id)
+                                   .order_by(TimeEntry.day.desc(), TimeEntry.id.desc())))
+    attachments = list(session.scalars(select(Attachment).where(Attachment.activity_id == activity.id)
+                                       .order_by(Attachment.created_at.desc(), Attachment.id)))
+    may_update = _can(Activity, activity.id, "update")
+    manage = may_manage(activity, current_user)
+    may_work = may_update and (current_user.can("projects.activity_work") or manage)
+    correctable = {e.id for e in entries if may_correct(e, activity, current_user)} \
+        if may_update and activity.state == "open" else set()
+    return render_template(
+        "projects/activity.html", activity=activity, entries=entries, attachments=attachments, may_work=may_work,
+        manage=manage, cost=activity_cost(activity), hours=sum((e.hours for e in entries), Decimal(0)),
+        time_form=time_form, attachment_form=AttachmentForm(), limits=_limits(), correctable=correctable,
+        project_openable=bool(activity.project_id and _can(Project, activity.project_id, "read")),
+    ), status
+
+
 @blueprint.route("/activities/<int:activity_id>")
 @requires("projects.activity_view")
 def activity(activity_id: int) -> Any:
     activity = _one(Activity, activity_id)
-    entries = list(session.scalars(select(TimeEntry).where(TimeEntry.activity_id == activity.id)
-                                   .order_by(TimeEntry.day.desc(), TimeEntry.id.desc())))
-    attachments = list(session.scalars(select(Attachment).where(Attachment.activity_id == activity.id)
-                                       .order_by(Attachment.created_at.desc(), Attachment.id)))
-    may_work = _can(Activity, activity.id, "update") and (
-        current_user.can("projects.activity_work") or may_manage(activity, current_user))
     time_form = TimeForm()
-    if request.method == "GET" and time_form.day.data is None:
+    if time_form.day.data is None:
         time_form.day.data = datetime.now(_zone()).date()
-    return render_template(
-        "projects/activity.html", activity=activity, entries=entries, attachments=attachments, may_work=may_work,
-        manage=may_manage(activity, current_user), cost=activity_cost(activity),
-        hours=sum((e.hours for e in entries), Decimal(0)), time_form=time_form, attachment_form=AttachmentForm(),
-        limits=_limits(), project_openable=bool(activity.project_id and _can(Project, activity.project_id, "read")),
-    )
+    return _activity_page(activity, time_form)
 
 
 @blueprint.route("/activities/<int:activity_id>/time", methods=["POST"])
@@ -455,15 +497,66 @@ def add_time_entry(activity_id: int) -> Any:
         else:
             flash(_("Time recorded."), "success")
             return redirect(url_for("projects.activity", activity_id=activity.id) + "#time")
-    entries = list(session.scalars(select(TimeEntry).where(TimeEntry.activity_id == activity.id)
-                                   .order_by(TimeEntry.day.desc(), TimeEntry.id.desc())))
-    attachments = list(session.scalars(select(Attachment).where(Attachment.activity_id == activity.id)))
-    return render_template(
-        "projects/activity.html", activity=activity, entries=entries, attachments=attachments, may_work=True,
-        manage=may_manage(activity, current_user), cost=activity_cost(activity),
-        hours=sum((e.hours for e in entries), Decimal(0)), time_form=form, attachment_form=AttachmentForm(),
-        limits=_limits(), project_openable=bool(activity.project_id and _can(Project, activity.project_id, "read")),
-    ), 422
+    return _activity_page(activity, form, 422)
+
+
+def _time_entry(activity_id: int, entry_id: int) -> tuple[Activity, TimeEntry]:
+    """The activity (which the user may work) and its entry (which the user may correct):
+    404 when either is out of reach, 403 when the entry is someone else's."""
+    activity = _one(Activity, activity_id, "update")
+    entry = session.scalar(visible(select(TimeEntry), current_user, "update")
+                           .where(TimeEntry.id == entry_id, TimeEntry.activity_id == activity.id))
+    if entry is None:
+        abort(404)
+    if not may_correct(entry, activity, current_user):
+        abort(403)
+    return activity, entry
+
+
+@blueprint.route("/activities/<int:activity_id>/time/<int:entry_id>/edit", methods=["GET", "POST"])
+@requires("projects.activity_view")
+def edit_time_entry(activity_id: int, entry_id: int) -> Any:
+    activity, entry = _time_entry(activity_id, entry_id)
+    form = TimeForm(obj=entry)
+    if request.method == "GET":
+        form.hours.data = _typed(entry.hours)
+    if form.validate_on_submit():
+        try:
+            change_time(entry, activity, current_user, {"day": form.day.data, "hours": form.hours.data,
+                                                         "note": form.note.data or ""})
+        except Invalid as error:
+            session.rollback()
+            _errors_to_form(form, error)
+        else:
+            flash(_("Time corrected."), "success")
+            return redirect(url_for("projects.activity", activity_id=activity.id) + "#time")
+    return render_template("projects/time_entry_form.html", form=form, activity=activity, entry=entry), \
+        422 if form.errors else 200
+
+
+@blueprint.route("/activities/<int:activity_id>/time/<int:entry_id>/delete", methods=["POST"])
+@requires("projects.activity_view")
+def delete_time_entry(activity_id: int, entry_id: int) -> Any:
+    from flask_wtf.csrf import validate_csrf
+
+    activity, entry = _time_entry(activity_id, entry_id)
+    validate_csrf(request.form.get("csrf_token"))
+    try:
+        delete_time(entry, activity, current_user)
+    except Invalid as error:
+        session.rollback()
+        flash(error.errors["_"], "danger")
+    else:
+        flash(_("Time entry deleted."), "success")
+    return redirect(url_for("projects.activity", activity_id=activity.id) + "#time")
+
+
+def _typed(value: Decimal) -> str:
+    """Hours as the user types them back: 1,5 in Italian, 1.5 in English (never 1.50)."""
+    from flask_babel import get_locale
+
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",") if str(get_locale() or "").startswith("it") else text
 
 
 @blueprint.route("/activities/<int:activity_id>/attachments", methods=["POST"])
@@ -489,27 +582,37 @@ def notify(activity_id: int) -> Any:
 
 # --- events --------------------------------------------------------------------------------
 
-@blueprint.route("/events/")
-@requires("projects.event_view")
-def events() -> Any:
-    statement = visible(select(Event), current_user, "list")
+def _filtered_events(statement: Any) -> tuple[Any, bool]:
+    """The events of ``statement`` the user may list, upcoming (soonest first) or past
+    (latest first), searched by the query string; and whether the order is descending."""
+    statement = visible(statement, current_user, "list")
     text = (request.args.get("q") or "").strip()
     if text:
         statement = statement.where(or_(Event.title.ilike(f"%{text}%"), Event.place.ilike(f"%{text}%")))
     if request.args.get("when") == "past":
-        statement = statement.where(Event.starts_at < datetime.now(UTC))
-        descending = True
-    else:
-        statement = statement.where(Event.ends_at >= datetime.now(UTC))
-        descending = False
+        return statement.where(Event.starts_at < datetime.now(UTC)), True
+    return statement.where(Event.ends_at >= datetime.now(UTC)), False
+
+
+def _event_rows(statement: Any) -> Any:
+    from sportello_companies.models import Company
+
+    return (statement.add_columns(Event.starts_at, Event.id, Company.name.label("company_name"))
+            .join(Company, Company.id == Event.company_id))
+
+
+@blueprint.route("/events/")
+@requires("projects.event_view")
+def events() -> Any:
+    statement, descending = _filtered_events(select(Event))
     try:
-        page = paginate(session, statement, sort_column=Event.starts_at, id_column=Event.id, descending=descending,
-                        limit=PAGE_SIZE, cursor=request.args.get("cursor"))
+        page = paginate(session, _event_rows(statement), sort_column=Event.starts_at, id_column=Event.id,
+                        descending=descending, limit=PAGE_SIZE, cursor=request.args.get("cursor"), scalars=False)
     except (InvalidQuery, ValueError):
         abort(400)
     args = _args("q", "when")
     return render_template("projects/events.html", page=page, args=args, filtered=bool(args),
-                           openable=_openable(Event, [e.id for e in page.items]),
+                           openable=_openable(Event, [r.Event.id for r in page.items]),
                            more_url=_more("projects.events", page, **args))
 
 
@@ -575,6 +678,129 @@ def event(event_id: int) -> Any:
     return render_template("projects/event.html", event=event,
                            may_update=current_user.can("projects.event_create") and _can(Event, event.id, "update"),
                            project_openable=bool(event.project_id and _can(Project, event.project_id, "read")))
+
+
+# --- exports of the lists ---------------------------------------------------------------
+# The same filters and the same visibility as the pages: the statements are the lists'.
+
+PROJECT_EXPORT = [
+    ("code", _l("Code")), ("title", _l("Project")), ("company_name", _l("Company")),
+    ("manager_name", _l("Project manager")), ("state", _l("State")), ("start_date", _l("Start")),
+    ("planned_end", _l("Planned end")), ("docs_due", _l("Documentation delivery")),
+    ("contract_expiry", _l("Contract expiry")), ("budget", _l("Budget (€)")), ("updated_at", _l("Last change")),
+]
+ACTIVITY_EXPORT = [
+    ("title", _l("Activity")), ("kind", _l("Type")), ("company_name", _l("Company")), ("project_code", _l("Project")),
+    ("assignee_name", _l("Assigned to")), ("planned_start", _l("Planned start")), ("planned_end", _l("Planned end")),
+    ("state", _l("State")), ("closing_note", _l("Closing note")), ("hours", _l("Hours worked")),
+    ("updated_at", _l("Last change")),
+]
+EVENT_EXPORT = [
+    ("title", _l("Event")), ("starts_at", _l("Start")), ("ends_at", _l("End")), ("place", _l("Place")),
+    ("company_name", _l("Company")), ("project_code", _l("Project")), ("owner_name", _l("Organised by")),
+]
+
+
+def _fields(fields: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """The column labels in the user's language (resolved per request)."""
+    return [(name, str(label)) for name, label in fields]
+
+
+def _cell(row: Any, field: str) -> Any:
+    value = getattr(row, field)
+    if field == "state":
+        return str(STATE_LABELS.get(value, value))
+    if field == "kind":
+        return str(KIND_LABELS.get(value, value))
+    if field == "assignee_name" and row.assigned_to_group:
+        return _("Work group")
+    if isinstance(value, datetime):
+        return _local(value).strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal):
+        return float(value)
+    return "" if value is None else value
+
+
+def _csv_cell(row: Any, field: str) -> Any:
+    """Numbers with a decimal comma, as Italian spreadsheets read CSV."""
+    value = _cell(row, field)
+    return str(value).replace(".", ",") if isinstance(value, float) else value
+
+
+def _export(kind: str, rows: Any, fields: list[tuple[str, Any]], name: str, sheet: str) -> Response:
+    file_name = f"{name}-{utcnow().strftime('%Y%m%d-%H%M')}.{kind}"
+    if kind == "csv":
+        return csv_response(rows, _fields(fields), _csv_cell, file_name)
+    return xlsx_response(rows, _fields(fields), _cell, file_name, sheet)
+
+
+def _project_export_rows() -> Any:
+    from sportello_companies.models import Company
+
+    manager = User.__table__.alias("manager")
+    columns = [getattr(Project, f) for f, _label in PROJECT_EXPORT if hasattr(Project, f)] + [
+        Project.id, Company.name.label("company_name"), manager.c.name.label("manager_name")]
+    statement = (_filtered_projects(select(*columns)).join(Company, Company.id == Project.company_id)
+                 .outerjoin(manager, manager.c.id == Project.manager_id))
+    return each_row(session, statement, sort_column=Project.updated_at, id_column=Project.id, descending=True)
+
+
+def _activity_export_rows(mine: bool) -> Any:
+    from sportello_companies.models import Company
+
+    assignee = User.__table__.alias("assignee")
+    hours = (select(func.sum(TimeEntry.hours)).where(TimeEntry.activity_id == Activity.id)
+             .correlate(Activity).scalar_subquery().label("hours"))
+    columns = [getattr(Activity, f) for f, _label in ACTIVITY_EXPORT if hasattr(Activity, f)] + [
+        Activity.id, Activity.assigned_to_group, Company.name.label("company_name"),
+        assignee.c.name.label("assignee_name"), Project.code.label("project_code"), hours]
+    statement = (_filtered_activities(select(*columns), mine).join(Company, Company.id == Activity.company_id)
+                 .outerjoin(Project, Project.id == Activity.project_id)
+                 .outerjoin(assignee, assignee.c.id == Activity.assignee_id))
+    return each_row(session, statement, sort_column=Activity.updated_at, id_column=Activity.id, descending=True)
+
+
+def _event_export_rows() -> Any:
+    from sportello_companies.models import Company
+
+    owner = User.__table__.alias("owner")
+    columns = [getattr(Event, f) for f, _label in EVENT_EXPORT if hasattr(Event, f)] + [
+        Event.id, Company.name.label("company_name"), Project.code.label("project_code"),
+        owner.c.name.label("owner_name")]
+    statement, descending = _filtered_events(select(*columns))
+    statement = (statement.join(Company, Company.id == Event.company_id)
+                 .outerjoin(Project, Project.id == Event.project_id).outerjoin(owner, owner.c.id == Event.owner_id))
+    return each_row(session, statement, sort_column=Event.starts_at, id_column=Event.id, descending=descending)
+
+
+@blueprint.route("/export.<any(csv, xlsx):kind>")
+@requires("projects.view")
+@requires("projects.export")
+def export_projects(kind: str) -> Response:
+    return _export(kind, _project_export_rows(), PROJECT_EXPORT, _("projects"), _("Projects"))
+
+
+@blueprint.route("/activities/export.<any(csv, xlsx):kind>")
+@requires("projects.activity_view")
+@requires("projects.export")
+def export_activities(kind: str) -> Response:
+    return _export(kind, _activity_export_rows(False), ACTIVITY_EXPORT, _("activities"), _("Activities"))
+
+
+@blueprint.route("/activities/mine/export.<any(csv, xlsx):kind>")
+@requires("projects.activity_view")
+@requires("projects.export")
+def export_my_activities(kind: str) -> Response:
+    return _export(kind, _activity_export_rows(True), ACTIVITY_EXPORT, _("my-activities"), _("My activities"))
+
+
+@blueprint.route("/events/export.<any(csv, xlsx):kind>")
+@requires("projects.event_view")
+@requires("projects.export")
+def export_events(kind: str) -> Response:
+    return _export(kind, _event_export_rows(), EVENT_EXPORT, _("events"), _("Events"))
 
 
 # --- tabs of the company page -------------------------------------------------------------
@@ -643,8 +869,10 @@ def search_results(user: Any, text: str, limit: int) -> list[SearchResult]:
     if user.can("projects.event_view"):
         rows = list(session.scalars(visible(select(Event), user, "list").where(Event.title.ilike(needle))
                                     .order_by(Event.starts_at.desc()).limit(limit)))
+        readable = set(session.scalars(visible(select(Event.id), user, "read").where(Event.id.in_([e.id for e in rows])))) if rows else set()
         for e in rows:
-            found.append(SearchResult(e.title, url_for("projects.event", event_id=e.id), _l("Event"), e.place, score=0.8))
+            url = url_for("projects.event", event_id=e.id) if e.id in readable else url_for("projects.events", q=e.title)
+            found.append(SearchResult(e.title, url, _l("Event"), e.place, score=0.8))
     return found
 
 
