@@ -16,6 +16,7 @@ from sportello import (
     EventType,
     Grant,
     MenuItem,
+    PeriodicTask,
     Permission,
     PluginInfo,
     RecordTab,
@@ -117,11 +118,11 @@ def quote_rules(user: Any, action: str) -> list[Rule]:
 
     scope = user.scope("quotes")
     if scope == Scope.ALL:
-        return [Rule(Quote.id.is_not(None), "Scope 'all' on quotes: every quote")]
+        return [Rule(Quote.id.is_not(None), _l("Scope 'all' on quotes: every quote"))]
     rules = []
     if scope in (Scope.OWN, Scope.LIST):
         rules.append(Rule(or_(Quote.salesperson_id == user.id, Quote.created_by_id == user.id),
-                          "Scope 'own' on quotes: the quotes associated with the user or created by them"))
+                          _l("Scope 'own' on quotes: the quotes associated with the user or created by them")))
     rules += project_quote_rules(user, action)
     return rules
 
@@ -144,7 +145,7 @@ def project_quote_rules(user: Any, action: str) -> list[Rule]:
     if project is None or action not in ("list", "read"):
         return []
     return [Rule(Quote.project_id.in_(visible(select(project.id), user, "read")),
-                 "Quotes of the projects the user may open (a project manager: the projects they run)")]
+                 _l("Quotes of the projects the user may open (a project manager: the projects they run)"))]
 
 
 @hookimpl
@@ -155,7 +156,7 @@ def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
         from .models import Invoice
 
         if user.scope("invoices") == Scope.ALL:
-            return [Rule(Invoice.id.is_not(None), "Scope 'all' on invoices: every invoice (CRM and system admins)")]
+            return [Rule(Invoice.id.is_not(None), _l("Scope 'all' on invoices: every invoice (CRM and system admins)"))]
         return []
     if entity in ("invoicing.instalment", "invoicing.payment"):
         from sportello import visible
@@ -163,9 +164,10 @@ def visibility_rules(entity: str, user: Any, action: str) -> list[Any]:
 
         from .models import Instalment, Invoice, Payment
 
-        model = Instalment if entity == "invoicing.instalment" else Payment
         invoices = visible(select(Invoice.id), user, "read")
-        return [Rule(model.invoice_id.in_(invoices), f"A {entity.split('.')[1]} is reached through its invoice")]
+        if entity == "invoicing.instalment":
+            return [Rule(Instalment.invoice_id.in_(invoices), _l("An instalment is reached through its invoice"))]
+        return [Rule(Payment.invoice_id.in_(invoices), _l("A payment is reached through its invoice"))]
     return []
 
 
@@ -179,17 +181,31 @@ def menu_items() -> list[MenuItem]:
 
 @hookimpl
 def record_tabs(entity: str, record: Any, user: Any) -> list[RecordTab]:
-    if entity != "companies.company":
-        return []
-    from flask import url_for
+    if entity == "companies.company":
+        from .views import company_tabs
 
-    tabs = []
-    if user.can("invoicing.quote_view"):
-        tabs.append(RecordTab("quotes", _l("Quotes"), url_for("invoicing.company_quotes", company_id=record.id), order=30))
-    if user.can("invoicing.invoice_view"):
-        tabs.append(RecordTab("invoices", _l("Invoices"), url_for("invoicing.company_invoices", company_id=record.id), order=31))
-        tabs.append(RecordTab("payments", _l("Payments"), url_for("invoicing.company_payments", company_id=record.id), order=32))
-    return tabs
+        return company_tabs(record, user)
+    if entity == "leads.lead":
+        from .views import lead_tabs
+
+        return lead_tabs(record, user)
+    return []
+
+
+@hookimpl(optionalhook=True)
+def leads_converted(lead: Any, company: Any) -> list[Any]:
+    """The lead's quotes go onto the company it becomes (they keep the lead too)."""
+    from .services import move_lead_quotes
+
+    return move_lead_quotes(lead, company)
+
+
+@hookimpl(optionalhook=True)
+def leads_conversion_preview(lead: Any) -> list[Any]:
+    """How many quotes the conversion will move, for the conversion page."""
+    from .services import lead_quotes_preview
+
+    return lead_quotes_preview(lead)
 
 
 @hookimpl
@@ -197,7 +213,13 @@ def event_types() -> list[EventType]:
     return [
         EventType("invoicing.quote_created", _l("Quote created"), default_recipients=["owner"]),
         EventType("invoicing.quote_accepted", _l("Quote accepted"), default_recipients=["owner"]),
+        EventType("invoicing.quote_expired", _l("Quote expired"), default_recipients=["owner"]),
     ]
+
+
+@hookimpl
+def periodic_tasks() -> list[PeriodicTask]:
+    return [PeriodicTask("invoicing.expire_quotes", "sportello_invoicing.services:expire_quotes", every="day")]
 
 
 @hookimpl
@@ -207,7 +229,7 @@ def deadline_kinds() -> list[DeadlineKind]:
 
 @hookimpl
 def deadlines(start: Any, end: Any, user: Any) -> list[Any]:
-    from .deadlines import deadlines_between
+    from .due_dates import deadlines_between
 
     return deadlines_between(start, end, user)
 

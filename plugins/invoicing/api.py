@@ -19,6 +19,7 @@ from sportello import (
     session,
     visible,
 )
+from sportello import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +52,9 @@ class QuoteSchema(Schema):
     title = fields.String(validate=validate.Length(max=200))
     company_id = fields.Integer(allow_none=True)
     project_id = fields.Integer(allow_none=True, metadata={"description": "A project (commessa) of the same company, when the projects module is enabled."})
-    lead_id = fields.Integer(allow_none=True, metadata={"description": "With the leads plugin."})
+    lead_id = fields.Integer(allow_none=True, metadata={
+        "description": "With the leads plugin: a lead the user may change, for a quote without company_id; kept when "
+                       "the lead is converted (company_id is then set)."})
     salesperson_id = fields.Integer(metadata={"description": "Salespeople may only give themselves."})
     created_by_id = fields.Integer(dump_only=True)
     date = fields.Date()
@@ -151,7 +154,7 @@ class InvoiceRowSchema(Schema):
 
 def _need(code: str) -> None:
     if not current_user.can(code):
-        abort(403, message=f"Your profile lacks the permission {code}.")
+        abort(403, message=_("Your profile lacks the permission %(code)s.", code=code))
 
 
 def _refused(refused: services.Refused) -> None:
@@ -168,7 +171,7 @@ def _quote(quote_id: int, action: str = "read") -> Quote:
     _need("invoicing.quote_view")
     quote = session.scalar(visible(select(Quote), current_user, action).where(Quote.id == quote_id))
     if quote is None:
-        abort(404, message="No such quote.")
+        abort(404, message=_("No such quote."))
     return quote
 
 
@@ -176,7 +179,7 @@ def _invoice(invoice_id: int, action: str = "read") -> Invoice:
     _need("invoicing.invoice_view")
     invoice = session.scalar(visible(select(Invoice), current_user, action).where(Invoice.id == invoice_id))
     if invoice is None:
-        abort(404, message="No such invoice.")
+        abort(404, message=_("No such invoice."))
     return invoice
 
 

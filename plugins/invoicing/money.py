@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from sportello import gettext as _
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 STAMP_DUTY = Decimal("2.00")
@@ -139,55 +141,67 @@ def totals(lines: list[Any], *, withholding_rate: Decimal | None = None, split_p
     return Totals(summary, taxable, vat, stamp, withholding, total, due)
 
 
+def _missing(field: str) -> str:
+    """"Write the quantity." and the like, one whole sentence per field for the translators."""
+    return {"quantity": _("Write the quantity."), "unit_price": _("Write the unit price."),
+            "discount_percent": _("Write the discount."), "vat_rate": _("Write the VAT rate.")}[field]
+
+
+def _not_a_number(field: str) -> str:
+    return {"quantity": _("The quantity is not a number: write it like 1234,56."),
+            "unit_price": _("The unit price is not a number: write it like 1234,56."),
+            "discount_percent": _("The discount is not a number: write it like 1234,56."),
+            "vat_rate": _("The VAT rate is not a number: write it like 1234,56.")}[field]
+
+
 def check_line(data: Mapping[str, Any], *, allow_negative: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
     """Clean one line (from a form or the API): the values and the errors by field."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     description = str(data.get("description") or "").strip()
     if not description:
-        errors["description"] = "Write a description of the line."
+        errors["description"] = _("Write a description of the line.")
     values["description"] = description
     values["unit"] = str(data.get("unit") or "").strip()[:20]
-    for field, default, label in (("quantity", "1", "quantity"), ("unit_price", None, "unit price"),
-                                  ("discount_percent", "0", "discount %"), ("vat_rate", None, "VAT rate")):
+    for field, default in (("quantity", "1"), ("unit_price", None), ("discount_percent", "0"), ("vat_rate", None)):
         raw = data.get(field)
         if raw in (None, ""):
             raw = default
         if raw is None:
-            errors[field] = f"Write the {label}."
+            errors[field] = _missing(field)
             continue
         try:
             values[field] = to_decimal(raw)
         except ValueError:
-            errors[field] = f"The {label} is not a number: write it like 1234,56."
+            errors[field] = _not_a_number(field)
     quantity = values.get("quantity")
     if quantity is not None:
         if quantity == 0:
-            errors["quantity"] = "The quantity cannot be zero."
+            errors["quantity"] = _("The quantity cannot be zero.")
         elif quantity < 0 and not allow_negative:
-            errors["quantity"] = "The quantity cannot be negative: a credit note corrects an invoice."
+            errors["quantity"] = _("The quantity cannot be negative: a credit note corrects an invoice.")
         elif quantity.as_tuple().exponent < -3:
-            errors["quantity"] = "Use at most 3 decimals for the quantity."
+            errors["quantity"] = _("Use at most 3 decimals for the quantity.")
     price = values.get("unit_price")
     if price is not None and price < 0 and not allow_negative:
-        errors["unit_price"] = "The unit price cannot be negative."
+        errors["unit_price"] = _("The unit price cannot be negative.")
     discount = values.get("discount_percent")
     if discount is not None and not (0 <= discount <= 100):
-        errors["discount_percent"] = "The discount is a percentage between 0 and 100."
+        errors["discount_percent"] = _("The discount is a percentage between 0 and 100.")
     rate = values.get("vat_rate")
     nature = str(data.get("vat_nature") or "").strip().upper()
     values["vat_nature"] = nature
     if rate is not None:
         if rate < 0 or rate >= 100:
-            errors["vat_rate"] = "The VAT rate is a percentage such as 22, 10, 5, 4 or 0."
+            errors["vat_rate"] = _("The VAT rate is a percentage such as 22, 10, 5, 4 or 0.")
         elif 0 < rate < 1:
-            errors["vat_rate"] = "Write the VAT rate as a percentage: 22, not 0.22."
+            errors["vat_rate"] = _("Write the VAT rate as a percentage: 22, not 0.22.")
         elif rate == 0 and not nature:
-            errors["vat_nature"] = "A line with VAT 0% needs its nature code (N1 to N7, e.g. N2.2 or N4)."
+            errors["vat_nature"] = _("A line with VAT %(zero)s needs its nature code (N1 to N7, e.g. N2.2 or N4).", zero="0%")
         elif rate == 0 and nature not in NATURES:
-            errors["vat_nature"] = "Unknown nature code: use one of " + ", ".join(NATURES) + "."
+            errors["vat_nature"] = _("Unknown nature code: use one of %(codes)s.", codes=", ".join(NATURES))
         elif rate > 0 and nature:
-            errors["vat_nature"] = "A line with VAT has no nature code: leave it empty or set the rate to 0."
+            errors["vat_nature"] = _("A line with VAT has no nature code: leave it empty or set the rate to 0.")
     values["withholding"] = bool(data.get("withholding", False))
     if not errors:
         values["total"] = line_total(values["quantity"], values["unit_price"], values["discount_percent"])

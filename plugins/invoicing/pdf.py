@@ -33,8 +33,14 @@ def _common() -> dict[str, Any]:
 
 def quote_pdf(quote: Quote) -> bytes:
     return _render("invoicing/pdf/quote.html", quote=quote, seller=services.seller_snapshot(),
-                   customer=services.customer_snapshot(quote.company) if quote.company else {},
+                   customer=_quote_customer(quote),
                    summary=vat_summary(quote.lines), **_common())
+
+
+def _quote_customer(quote: Quote) -> dict[str, Any]:
+    """The registry data the quote is addressed to: the company's, or the lead's."""
+    party = services.customer_of(quote)
+    return services.customer_snapshot(party) if party is not None else {}
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

@@ -12,8 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, url_for
-from sportello import Scope, SportelloError, emit, get_setting, session, visible
-from sqlalchemy import select
+from sportello import Scope, SportelloError, emit, get_setting, ngettext, session, visible
+from sportello import gettext as _
+from sqlalchemy import func, select
 
 from .models import Counter, Instalment, Invoice, InvoiceLine, Payment, Quote, QuoteLine
 from .money import PAYMENT_METHODS, ZERO, cents, check_line, to_decimal, totals
@@ -104,6 +105,37 @@ def _company_for_quote(company_id: Any, user: Any) -> Any:
     return session.scalar(statement)
 
 
+def lead_model() -> Any:
+    """The lead model when the leads plugin is enabled, else None (the plugin is optional)."""
+    from sportello.core.access import entity_models  # (internal) another plugin's entity
+
+    return entity_models().get("leads.lead")
+
+
+def _lead_for_quote(lead_id: Any, user: Any) -> Any:
+    """The lead ``lead_id`` if ``user`` may change it (a salesperson: their own leads)."""
+    lead = lead_model()
+    try:
+        lead_id = int(lead_id)
+    except (TypeError, ValueError):
+        return None
+    return session.scalar(visible(select(lead), user, "update").where(lead.id == lead_id))
+
+
+def lead_of(quote: Quote) -> Any:
+    """The lead of a quote: its registry data is the quote's customer, shown to whoever may
+    open the quote (as the company's is), so it is read by id, not through the lead's rules."""
+    lead = lead_model()
+    if lead is None or quote.lead_id is None:
+        return None
+    return session.get(lead, quote.lead_id)
+
+
+def customer_of(quote: Quote) -> Any:
+    """The record whose registry data a quote is addressed to: its company, or its lead."""
+    return quote.company if quote.company_id is not None else lead_of(quote)
+
+
 def _active_user(user_id: Any) -> Any:
     from sportello.core.identity import (
         User,  # (internal) to check the salesperson exists
@@ -119,14 +151,14 @@ def _clean_lines(raw_lines: Any, *, allow_negative: bool = False) -> tuple[list[
     errors: dict[str, str] = {}
     cleaned = []
     if not isinstance(raw_lines, list) or not raw_lines:
-        return [], {"lines": "Add at least one line."}
+        return [], {"lines": _("Add at least one line.")}
     for index, raw in enumerate(raw_lines, 1):
         if not isinstance(raw, dict):
-            errors[f"lines.{index}"] = "A line is an object with description, quantity, unit_price, vat_rate."
+            errors[f"lines.{index}"] = _("A line is an object with description, quantity, unit_price, vat_rate.")
             continue
         values, line_errors = check_line(raw, allow_negative=allow_negative)
         for field, message in line_errors.items():
-            errors[f"lines.{index}.{field}"] = f"Line {index}: {message}"
+            errors[f"lines.{index}.{field}"] = _("Line %(index)s: %(message)s", index=index, message=message)
         cleaned.append(values)
     return cleaned, errors
 
@@ -139,7 +171,7 @@ def _parse_date(value: Any, field: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        errors[field] = "Write the date as YYYY-MM-DD."
+        errors[field] = _("Write the date as YYYY-MM-DD.")
         return None
 
 
@@ -147,16 +179,61 @@ def _set_lines(owner: Any, line_class: type, lines: list[dict[str, Any]]) -> Non
     owner.lines = [line_class(position=n, **values) for n, values in enumerate(lines, 1)]
 
 
-def _project_of_company(project_id: Any, company: Any, user: Any) -> bool:
-    """Whether ``project_id`` is a project (of the projects plugin, when enabled) of
-    ``company`` that ``user`` sees (a salesperson sees their companies' projects in lists)."""
+def project_model() -> Any:
+    """The project model when the projects plugin is enabled, else None."""
     from sportello.core.access import entity_models  # (internal) another plugin's entity
 
-    project = entity_models().get("projects.project")
+    return entity_models().get("projects.project")
+
+
+def projects_for_quote(user: Any, company_ids: Any) -> Any:
+    """The projects of ``company_ids`` that ``user`` sees (a salesperson sees their
+    companies' projects in lists): what a quote may be linked to. None without the plugin."""
+    project = project_model()
+    if project is None:
+        return None
+    return visible(select(project), user, "list").where(project.company_id.in_(company_ids))
+
+
+def _project_of_company(project_id: Any, company: Any, user: Any) -> bool:
+    """Whether ``project_id`` is a project (of the projects plugin, when enabled) of
+    ``company`` that ``user`` sees."""
+    project = project_model()
     if project is None or company is None:
         return False
-    statement = visible(select(project.id), user, "list").where(project.id == project_id, project.company_id == company.id)
-    return session.scalar(statement) is not None
+    try:
+        project_id = int(project_id)
+    except (TypeError, ValueError):
+        return False
+    statement = projects_for_quote(user, [company.id]).where(project.id == project_id)
+    return session.scalar(statement.with_only_columns(project.id)) is not None
+
+
+def _check_party(quote: Quote | None, company_id: Any, lead_id: Any, user: Any, errors: dict[str, str]) -> Any:
+    """The company of a quote (None for a quote on a lead), after checking the company
+    and the lead against what ``user`` may use; problems go to ``errors``."""
+    company = None
+    if company_id is not None:
+        company = _company_for_quote(company_id, user)
+        if company is None:
+            errors["company_id"] = _("You can make quotes only on companies you are responsible for.")
+    if lead_id is None:
+        if company_id is None:
+            errors["company_id"] = _("Choose the company or the lead the quote is for.")
+        return company
+    changed = quote is None or lead_id != quote.lead_id or company_id != quote.company_id
+    if lead_model() is None:
+        if company_id is None or changed:
+            errors["lead_id"] = _("Quotes on leads need the leads plugin, which is not enabled: make the quote on a company.")
+        return company
+    if not changed:
+        return company
+    lead = _lead_for_quote(lead_id, user)
+    if lead is None:
+        errors["lead_id"] = _("Lead not found among those you may change.")
+    elif company is not None and lead.converted_company_id != company.id:
+        errors["lead_id"] = _("A quote is on a company or on a lead: leave one of them empty.")
+    return company
 
 
 def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date | None = None) -> Quote:
@@ -164,38 +241,30 @@ def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date
     today = today or date.today()
     errors: dict[str, str] = {}
     if quote is not None and quote.state not in ("draft", "sent"):
-        raise Refused(f"Quote {quote.number} is {quote.state} and can no longer be changed.")
+        raise Refused(_("Quote %(number)s is %(state)s and can no longer be changed.", number=quote.number,
+                        state=state_label(quote.state)))
     company_id = data.get("company_id", quote.company_id if quote else None)
     lead_id = data.get("lead_id", quote.lead_id if quote else None)
-    company = None
-    if company_id is not None:
-        company = _company_for_quote(company_id, user)
-        if company is None:
-            errors["company_id"] = "You can make quotes only on companies you are responsible for."
-    elif lead_id is None:
-        errors["company_id"] = "Choose the company the quote is for."
-    else:
-        # The leads plugin will check the lead (visible to the user, theirs) and allow this.
-        errors["lead_id"] = "Quotes on leads need the leads plugin: make the quote on a company for now."
+    company = _check_party(quote, company_id, lead_id, user, errors)
     project_id = data.get("project_id", quote.project_id if quote else None)
-    if project_id is not None and not _project_of_company(project_id, company, user):
-        errors["project_id"] = "Choose a project of the same company among those you see."
+    if project_id is not None and "company_id" not in errors and not _project_of_company(project_id, company, user):
+        errors["project_id"] = _("Choose a project of the same company among those you see.")
     salesperson_id = data.get("salesperson_id") or (quote.salesperson_id if quote else user.id)
     if not may_see_all_quotes(user) and int(salesperson_id) != user.id:
-        errors["salesperson_id"] = "You can associate a quote only with yourself."
+        errors["salesperson_id"] = _("You can associate a quote only with yourself.")
     elif _active_user(salesperson_id) is None:
-        errors["salesperson_id"] = "No such active user."
+        errors["salesperson_id"] = _("No such active user.")
     quote_date = _parse_date(data.get("date"), "date", errors) or (quote.date if quote else today)
     valid_until = _parse_date(data.get("valid_until"), "valid_until", errors) or (
         quote.valid_until if quote else quote_date + timedelta(days=int(get_setting("invoicing", "quote_validity_days", 30) or 30)))
     if valid_until < quote_date:
-        errors["valid_until"] = "The validity date cannot be before the quote's date."
+        errors["valid_until"] = _("The validity date cannot be before the quote's date.")
     lines = None
     if "lines" in data or quote is None:
         lines, line_errors = _clean_lines(data.get("lines"))
         errors.update(line_errors)
     if errors:
-        raise Refused("The quote was not saved: see the messages.", errors)
+        raise Refused(_("The quote was not saved: see the messages."), errors)
     creating = quote is None
     if creating:
         year = quote_date.year
@@ -204,7 +273,7 @@ def save_quote(quote: Quote | None, data: dict[str, Any], user: Any, today: date
         session.add(quote)
     quote.company_id = company.id if company is not None else None
     quote.project_id = int(project_id) if project_id is not None else None
-    quote.lead_id = lead_id
+    quote.lead_id = int(lead_id) if lead_id is not None else None
     quote.salesperson_id = int(salesperson_id)
     quote.date, quote.valid_until = quote_date, valid_until
     for field in ("title", "notes", "terms"):
@@ -227,19 +296,75 @@ def _quote_payload(quote: Quote) -> dict[str, Any]:
             "recipients": {"owner": [quote.salesperson_id]}}
 
 
+def state_label(state: str) -> str:
+    """The translated name of a quote state, for messages."""
+    labels = {"draft": _("draft"), "sent": _("sent"), "accepted": _("accepted"), "rejected": _("rejected"),
+              "expired": _("expired")}
+    return labels.get(state, state)
+
+
 def set_quote_state(quote: Quote, state: str, user: Any, today: date | None = None) -> Quote:
     if state not in QUOTE_TRANSITIONS:
-        raise Refused(f"Unknown state {state!r}.", {"state": "Use draft, sent, accepted, rejected or expired."})
+        raise Refused(_("Unknown state %(state)s.", state=repr(state)),
+                      {"state": _("Use draft, sent, accepted, rejected or expired.")})
     if state not in QUOTE_TRANSITIONS[quote.state]:
-        raise Refused(f"Quote {quote.number} is {quote.state}: it cannot become {state}.", {"state": "Not allowed from the current state."})
+        raise Refused(_("Quote %(number)s is %(state)s: it cannot become %(new)s.", number=quote.number,
+                        state=state_label(quote.state), new=state_label(state)),
+                      {"state": _("Not allowed from the current state.")})
     if state == "accepted" and not user.can("invoicing.quote_accept"):
-        raise Refused("Your profile cannot accept quotes.")
+        raise Refused(_("Your profile cannot accept quotes."))
     quote.state = state
     if state == "accepted":
         quote.accepted_at = today or date.today()
         emit("invoicing.quote_accepted", "invoicing.quote", quote.id, _quote_payload(quote))
     session.commit()
     return quote
+
+
+def expire_quotes(today: date | None = None) -> int:
+    """Put every sent quote whose validity date has passed into "expired", one by one
+    through the ORM (so each change is audited), with the event invoicing.quote_expired.
+
+    The daily periodic task; run by the system, so it reads every quote. Returns how
+    many quotes expired."""
+    today = today or _office_today()
+    quotes = list(session.scalars(select(Quote).where(Quote.state == "sent", Quote.valid_until < today)
+                                  .order_by(Quote.id)))
+    for quote in quotes:
+        quote.state = "expired"
+        emit("invoicing.quote_expired", "invoicing.quote", quote.id, _quote_payload(quote))
+    session.commit()
+    return len(quotes)
+
+
+def _office_today() -> date:
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+    from sportello import utcnow
+
+    zone = ZoneInfo(current_app.config.get("DEFAULT_TIMEZONE") or "UTC")
+    return utcnow().astimezone(zone).date()
+
+
+def lead_quotes_preview(lead: Any) -> list[str]:
+    """What the conversion of ``lead`` will move: "2 quotes move to the company.", or nothing."""
+    count = session.scalar(select(func.count()).select_from(Quote).where(Quote.lead_id == lead.id)) or 0
+    if not count:
+        return []
+    return [ngettext("%(num)d quote moves to the company.", "%(num)d quotes move to the company.", count)]
+
+
+def move_lead_quotes(lead: Any, company: Any) -> list[str]:
+    """The quotes of a converted lead go onto its company (``leads_converted``): they keep
+    ``lead_id``, so the lead still lists them. Not committed: the conversion commits."""
+    quotes = list(session.scalars(select(Quote).where(Quote.lead_id == lead.id).order_by(Quote.id)))
+    for quote in quotes:
+        quote.company_id = company.id
+    session.flush()
+    if not quotes:
+        return []
+    return [ngettext("%(num)d quote", "%(num)d quotes", len(quotes))]
 
 
 # --------------------------------------------------------------------------- invoices
@@ -269,14 +394,14 @@ def parse_terms(text: str) -> list[int]:
     """"30/60/90" → [30, 60, 90]; "0" is immediate payment."""
     parts = [p for p in re.split(r"[/,;\s]+", str(text or "").strip()) if p]
     if not parts:
-        raise ValueError("Write the payment days, such as 30 or 30/60/90.")
+        raise ValueError(_("Write the payment days, such as 30 or 30/60/90."))
     days = []
     for part in parts:
         if not part.isdigit() or int(part) > 720:
-            raise ValueError("The payment terms are days from the invoice date separated by /, such as 30/60/90.")
+            raise ValueError(_("The payment terms are days from the invoice date separated by /, such as 30/60/90."))
         days.append(int(part))
     if days != sorted(days) or len(set(days)) != len(days):
-        raise ValueError("Write the payment days in increasing order, such as 30/60/90.")
+        raise ValueError(_("Write the payment days in increasing order, such as 30/60/90."))
     return days
 
 
@@ -286,26 +411,28 @@ def _check_invoice(values: dict[str, Any], lines: list[Any], company: Any, error
     except ValueError as error:
         errors["payment_terms"] = str(error)
     if values["payment_method"] not in PAYMENT_METHODS:
-        errors["payment_method"] = "Choose a payment method: " + ", ".join(f"{k} {v}" for k, v in PAYMENT_METHODS.items()) + "."
+        errors["payment_method"] = _("Choose a payment method: %(methods)s.",
+                                      methods=", ".join(f"{k} {v}" for k, v in PAYMENT_METHODS.items()))
     if values["split_payment"] and values["reverse_charge"]:
-        errors["split_payment"] = "Split payment and reverse charge cannot be used together."
+        errors["split_payment"] = _("Split payment and reverse charge cannot be used together.")
     if values["reverse_charge"] and any(Decimal(l.vat_rate) != 0 or not l.vat_nature.startswith("N6") for l in lines):
-        errors["reverse_charge"] = "With reverse charge every line has VAT 0% and a nature code N6.1 to N6.9."
+        errors["reverse_charge"] = _("With reverse charge every line has VAT %(zero)s and a nature code N6.1 to N6.9.",
+                                        zero="0%")
     if values["split_payment"] and "split_payment" not in errors and any(l.vat_nature.startswith("N6") for l in lines):
-        errors["split_payment"] = "Split payment does not apply to reverse-charge lines (N6)."
+        errors["split_payment"] = _("Split payment does not apply to reverse-charge lines (N6).")
     rate = values.get("withholding_rate")
     if rate is not None and not (0 < rate < 100):
-        errors["withholding_rate"] = "The withholding rate is a percentage such as 20."
+        errors["withholding_rate"] = _("The withholding rate is a percentage such as 20.")
     if rate and values["withholding_type"] not in ("RT01", "RT02", "RT03", "RT04", "RT05", "RT06"):
-        errors["withholding_type"] = "Choose the withholding type: RT01 natural persons, RT02 legal persons."
+        errors["withholding_type"] = _("Choose the withholding type: RT01 natural persons, RT02 legal persons.")
     if rate and not any(l.withholding for l in lines):
-        errors["withholding_rate"] = "Mark the lines subject to the withholding tax."
+        errors["withholding_rate"] = _("Mark the lines subject to the withholding tax.")
     if values["cig"] and not re.fullmatch(r"[A-Z0-9]{10}", values["cig"]):
-        errors["cig"] = "The CIG has 10 letters and digits."
+        errors["cig"] = _("The CIG has 10 letters and digits.")
     if values["cup"] and not re.fullmatch(r"[A-Z0-9]{15}", values["cup"]):
-        errors["cup"] = "The CUP has 15 letters and digits."
+        errors["cup"] = _("The CUP has 15 letters and digits.")
     if (values["cig"] or values["cup"]) and company is not None and not company.public_administration:
-        errors["cig"] = "CIG and CUP are for public administrations: this customer is not one."
+        errors["cig"] = _("CIG and CUP are for public administrations: this customer is not one.")
 
 
 def _company_for_invoice(company_id: Any, user: Any) -> Any:
@@ -318,15 +445,16 @@ def save_invoice(invoice: Invoice | None, data: dict[str, Any], user: Any, today
     """Create or change a draft invoice (an issued one is refused: only a credit note corrects it)."""
     today = today or date.today()
     if invoice is not None and invoice.state != "draft":
-        raise Refused(f"Invoice {invoice.number} is issued and cannot be changed: issue a credit note to correct it.")
+        raise Refused(_("Invoice %(number)s is issued and cannot be changed: issue a credit note to correct it.",
+                        number=invoice.number))
     errors: dict[str, str] = {}
     company_id = data.get("company_id", invoice.company_id if invoice else None)
     company = _company_for_invoice(company_id, user) if company_id is not None else None
     if company is None:
-        errors["company_id"] = "Choose the customer (a company you may see)."
+        errors["company_id"] = _("Choose the customer (a company you may see).")
     document_type = data.get("document_type", invoice.document_type if invoice else "TD01")
     if document_type not in ("TD01", "TD04"):
-        errors["document_type"] = "The document type is TD01 (invoice) or TD04 (credit note)."
+        errors["document_type"] = _("The document type is TD01 (invoice) or TD04 (credit note).")
     values: dict[str, Any] = {}
     for field in INVOICE_FIELDS:
         default = getattr(invoice, field) if invoice else {"payment_terms": "30", "payment_method": "MP05"}.get(field, "")
@@ -341,7 +469,7 @@ def save_invoice(invoice: Invoice | None, data: dict[str, Any], user: Any, today
     try:
         values["withholding_rate"] = to_decimal(rate) if rate not in (None, "") else None
     except ValueError:
-        errors["withholding_rate"] = "The withholding rate is a percentage such as 20."
+        errors["withholding_rate"] = _("The withholding rate is a percentage such as 20.")
         values["withholding_rate"] = None
     values["date"] = _parse_date(data.get("date"), "date", errors) or (invoice.date if invoice else today)
     values["order_date"] = _parse_date(data.get("order_date"), "order_date", errors) or (invoice.order_date if invoice else None)
@@ -354,7 +482,7 @@ def save_invoice(invoice: Invoice | None, data: dict[str, Any], user: Any, today
     if not errors:
         _check_invoice(values, line_objects, company, errors)
     if errors:
-        raise Refused("The invoice was not saved: see the messages.", errors)
+        raise Refused(_("The invoice was not saved: see the messages."), errors)
     if invoice is None:
         invoice = Invoice(state="draft", salesperson_id=company.salesperson_id)
         session.add(invoice)
@@ -382,12 +510,13 @@ def compute(invoice: Invoice) -> None:
 
 def invoice_from_quote(quote: Quote, user: Any, today: date | None = None) -> Invoice:
     if quote.state != "accepted":
-        raise Refused(f"Quote {quote.number} is {quote.state}, not accepted: only an accepted quote becomes an invoice.")
+        raise Refused(_("Quote %(number)s is %(state)s, not accepted: only an accepted quote becomes an invoice.",
+                        number=quote.number, state=state_label(quote.state)))
     if quote.company_id is None:
-        raise Refused(f"Quote {quote.number} is on a lead: convert the lead into a company first.")
+        raise Refused(_("Quote %(number)s is on a lead: convert the lead into a company first.", number=quote.number))
     existing = session.scalar(select(Invoice.id).where(Invoice.quote_id == quote.id, Invoice.document_type == "TD01"))
     if existing is not None:
-        raise Refused(f"Quote {quote.number} already has an invoice.")
+        raise Refused(_("Quote %(number)s already has an invoice.", number=quote.number))
     lines = [_line_dict(line) for line in quote.lines]
     return save_invoice(None, {"company_id": quote.company_id, "lines": lines, "quote_id": quote.id,
                                "notes": quote.notes}, user, today)
@@ -400,7 +529,7 @@ def _line_dict(line: Any) -> dict[str, Any]:
 
 def credit_note_for(invoice: Invoice, user: Any, today: date | None = None) -> Invoice:
     if invoice.document_type != "TD01" or invoice.state == "draft":
-        raise Refused("A credit note corrects an issued invoice.")
+        raise Refused(_("A credit note corrects an issued invoice."))
     data = {f: getattr(invoice, f) for f in (*INVOICE_FIELDS, *FLAGS)}
     data.update(company_id=invoice.company_id, document_type="TD04", related_invoice_id=invoice.id,
                 withholding_rate=invoice.withholding_rate, lines=[_line_dict(l) for l in invoice.lines],
@@ -414,23 +543,24 @@ def issue(invoice_id: int, user: Any, on: date | None = None) -> Invoice:
     invoice = session.scalar(select(Invoice).where(Invoice.id == invoice_id).with_for_update()
                              .execution_options(populate_existing=True))
     if invoice is None:
-        raise Refused("No such invoice.")
+        raise Refused(_("No such invoice."))
     if invoice.state != "draft":
-        raise Refused(f"Invoice {invoice.number} is already issued.")
+        raise Refused(_("Invoice %(number)s is already issued.", number=invoice.number))
     if not invoice.lines:
-        raise Refused("An invoice needs at least one line.")
+        raise Refused(_("An invoice needs at least one line."))
     company = invoice.company
     if company.public_administration and not company.pa_code:
-        raise Refused("The customer is a public administration without its office code (codice univoco ufficio): add it to the company first.")
+        raise Refused(_("The customer is a public administration without its office code (codice univoco ufficio): add it to the "
+                        "company first."))
     if not (company.vat_number or company.tax_code):
-        raise Refused("The customer has neither partita IVA nor codice fiscale: add one to the company first.")
+        raise Refused(_("The customer has neither partita IVA nor codice fiscale: add one to the company first."))
     if on is not None:
         invoice.date = on
     if invoice.date > date.today():
-        raise Refused("An invoice cannot be dated in the future: the SdI refuses it (00403).")
+        raise Refused(_("An invoice cannot be dated in the future: the SdI refuses it (00403)."))
     related = invoice.related_invoice
     if invoice.document_type == "TD04" and related is not None and invoice.date < related.date:
-        raise Refused(f"A credit note cannot be dated before the invoice {related.number} it corrects (00418).")
+        raise Refused(_("A credit note cannot be dated before the invoice %(number)s it corrects (00418).", number=related.number))
     sequence, pattern = sequence_of(invoice.document_type)
     year = invoice.date.year
     number = next_number(sequence, year)  # from here the sequence is locked until the commit
@@ -438,8 +568,8 @@ def issue(invoice_id: int, user: Any, on: date | None = None) -> Invoice:
         Invoice.sequence == sequence, Invoice.year == year, Invoice.sequence_number.is_not(None), Invoice.date > invoice.date)
         .order_by(Invoice.date.desc()).limit(1))
     if later is not None:
-        raise Refused(f"Invoice {later} of the same sequence is dated later: numbers follow the dates, so issue this one "
-                      "with today's date.")
+        raise Refused(_("Invoice %(number)s of the same sequence is dated later: numbers follow the dates, so issue this "
+                        "one with today's date.", number=later))
     invoice.sequence, invoice.year, invoice.sequence_number = sequence, year, number
     invoice.number = format_number(pattern, number, year, sequence)
     invoice.customer = customer_snapshot(company)
@@ -467,38 +597,45 @@ def build_instalments(invoice: Invoice) -> list[Instalment]:
     return result
 
 
+def invoice_state_label(state: str) -> str:
+    """The translated name of an invoice state, for messages."""
+    labels = {"draft": _("draft"), "issued": _("issued"), "partly_paid": _("partly paid"), "paid": _("paid")}
+    return labels.get(state, state)
+
+
 def register_payment(invoice: Invoice, data: dict[str, Any], user: Any, today: date | None = None) -> Payment:
     """Record a payment against an instalment; more than the amount still due is refused."""
     today = today or date.today()
     locked = session.scalar(select(Invoice).where(Invoice.id == invoice.id).with_for_update()
                             .execution_options(populate_existing=True))
     if locked.state not in ("issued", "partly_paid") or locked.document_type != "TD01":
-        raise Refused(f"Invoice {locked.number or '(draft)'} takes no payments: it is {locked.state}.")
+        raise Refused(_("Invoice %(number)s takes no payments: it is %(state)s.", number=locked.number or _("(draft)"),
+                        state=invoice_state_label(locked.state)))
     errors: dict[str, str] = {}
     instalment = next((i for i in locked.instalments if str(i.id) == str(data.get("instalment_id"))), None)
     if instalment is None and not data.get("instalment_id"):
         instalment = next((i for i in locked.instalments if i.outstanding > 0), None)
     if instalment is None:
-        errors["instalment_id"] = "Choose one of the invoice's instalments."
+        errors["instalment_id"] = _("Choose one of the invoice's instalments.")
     try:
         amount = to_decimal(data.get("amount"))
     except ValueError:
         amount = None
-        errors["amount"] = "Write the amount received, such as 1220,00."
+        errors["amount"] = _("Write the amount received, such as 1220,00.")
     if amount is not None and (amount <= 0 or amount.as_tuple().exponent < -2):
-        errors["amount"] = "The amount is positive, in euro and cents."
+        errors["amount"] = _("The amount is positive, in euro and cents.")
     paid_on = _parse_date(data.get("date"), "date", errors) or today
     if paid_on > today:
-        errors["date"] = "A payment cannot be in the future."
+        errors["date"] = _("A payment cannot be in the future.")
     method = str(data.get("method") or locked.payment_method).upper()
     if method not in PAYMENT_METHODS:
-        errors["method"] = "Unknown payment method."
+        errors["method"] = _("Unknown payment method.")
     if not errors and amount > instalment.outstanding:
-        errors["amount"] = (f"The payment of € {amount:.2f} is more than the € {instalment.outstanding:.2f} still due "
-                            f"on instalment {instalment.position}.")
+        errors["amount"] = _("The payment of € %(amount)s is more than the € %(due)s still due on instalment %(n)s.",
+                             amount=f"{amount:.2f}", due=f"{instalment.outstanding:.2f}", n=instalment.position)
     if errors:
         session.rollback()
-        raise Refused("The payment was not recorded: see the messages.", errors)
+        raise Refused(_("The payment was not recorded: see the messages."), errors)
     payment = Payment(invoice_id=locked.id, instalment_id=instalment.id, date=paid_on, amount=amount, method=method,
                       note=str(data.get("note") or "")[:200], recorded_by_id=user.id if user is not None else None)
     session.add(payment)

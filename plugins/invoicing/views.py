@@ -1,6 +1,6 @@
 """Pages of invoicing: quote and invoice lists (filters, keyset "load more", CSV/XLSX
-export), record pages with their actions, forms with lines, PDFs, and the quotes,
-invoices and payments tabs of the company page."""
+export), record pages with their actions, forms with lines, PDFs, the quotes, invoices and
+payments tabs of the company page and the quotes tab of the lead page."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 from sportello import (
     Filter,
+    RecordTab,
     SearchResult,
     csv_response,
     each_row,
@@ -41,7 +42,7 @@ from sportello.core.pagination import (  # (internal) same as the API's
     parse_sort,
 )
 from sportello_companies.models import Company
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from . import services
 from .models import DOCUMENT_TYPES, Instalment, Invoice, Payment, Quote
@@ -73,8 +74,8 @@ QUOTE_FILTERS = {
 }
 QUOTE_SORTS = {"date": Quote.date, "number": Quote.number, "total": Quote.total}
 QUOTE_COLUMNS = (Quote.id, Quote.number, Quote.title, Quote.date, Quote.valid_until, Quote.state, Quote.total,
-                 Quote.taxable_total, Quote.vat_total, Quote.salesperson_id, Quote.company_id,
-                 Company.name.label("company_name"), User.name.label("salesperson_name"))
+                 Quote.taxable_total, Quote.vat_total, Quote.salesperson_id, Quote.company_id, Quote.lead_id,
+                 User.name.label("salesperson_name"))
 
 
 def overdue_clause(today: date) -> Any:
@@ -119,13 +120,24 @@ def _companies() -> list[Any]:
 # --------------------------------------------------------------------------- quotes list
 
 
+def _with_customer(columns: tuple[Any, ...], user: Any) -> Any:
+    """``select(*columns)`` of quotes with ``customer_name``: the company's name, or the
+    lead's for a quote still only on a lead (when the leads plugin is enabled)."""
+    lead = services.lead_model()
+    name = Company.name if lead is None else func.coalesce(Company.name, lead.name)
+    statement = select(*columns, name.label("customer_name")).outerjoin(Company, Company.id == Quote.company_id)
+    if lead is not None:
+        statement = statement.outerjoin(lead, lead.id == Quote.lead_id)
+    return visible(statement, user, "list"), name
+
+
 def _quote_statement(columns: tuple[Any, ...]) -> Any:
-    statement = visible(select(*columns).outerjoin(Company, Company.id == Quote.company_id)
-                        .outerjoin(User, User.id == Quote.salesperson_id), current_user, "list")
+    statement, customer = _with_customer(columns, current_user)
+    statement = statement.outerjoin(User, User.id == Quote.salesperson_id)
     text = (request.args.get("q") or "").strip()
     if text:
         like = f"%{text.lower()}%"
-        statement = statement.where(or_(Quote.number.ilike(like), Quote.title.ilike(like), Company.name.ilike(like)))
+        statement = statement.where(or_(Quote.number.ilike(like), Quote.title.ilike(like), customer.ilike(like)))
     return apply_filters(statement, request.args, QUOTE_FILTERS)
 
 
@@ -147,7 +159,7 @@ def quotes() -> Any:
                            first_page=not request.args.get("cursor"))
 
 
-QUOTE_EXPORT = [("number", "Numero"), ("date", "Data"), ("valid_until", "Valido fino al"), ("company_name", "Cliente"),
+QUOTE_EXPORT = [("number", "Numero"), ("date", "Data"), ("valid_until", "Valido fino al"), ("customer_name", "Cliente"),
                 ("title", "Oggetto"), ("state", "Stato"), ("taxable_total", "Imponibile"), ("vat_total", "IVA"),
                 ("total", "Totale"), ("salesperson_name", "Commerciale")]
 INVOICE_EXPORT = [("number", "Numero"), ("document_type", "Tipo documento"), ("date", "Data"), ("company_name", "Cliente"),
@@ -212,7 +224,16 @@ def quote(quote_id: int) -> str:
         invoice_id = session.scalar(visible(select(Invoice.id), current_user, "read").where(Invoice.quote_id == record.id))
     return render_template("invoicing/quote.html", quote=record, summary=vat_summary(record.lines),
                            labels=QUOTE_STATE_LABELS, transitions=services.QUOTE_TRANSITIONS[record.state],
-                           natures=NATURES, invoice_id=invoice_id)
+                           natures=NATURES, invoice_id=invoice_id, lead=services.lead_of(record),
+                           project=_project_of(record))
+
+
+def _project_of(record: Quote) -> Any:
+    """The quote's project, when the projects plugin is enabled and the user sees it."""
+    project = services.project_model()
+    if project is None or record.project_id is None:
+        return None
+    return session.scalar(visible(select(project), current_user, "list").where(project.id == record.project_id))
 
 
 def _lines_from_form() -> list[dict[str, Any]]:
@@ -249,6 +270,9 @@ def _quote_form(record: Quote | None) -> Any:
         validate_csrf(request.form.get("csrf_token"))
         data = {k: request.form.get(k, "") for k in ("title", "date", "valid_until", "notes", "terms")}
         data["company_id"] = request.form.get("company_id", type=int)
+        for key in ("lead_id", "project_id"):  # only when the form offers them
+            if key in request.form:
+                data[key] = request.form.get(key, type=int)
         data["salesperson_id"] = request.form.get("salesperson_id", type=int) or current_user.id
         data["lines"] = _lines_from_form()
         try:
@@ -256,7 +280,7 @@ def _quote_form(record: Quote | None) -> Any:
         except services.Refused as refused:
             session.rollback()
             errors = refused.errors
-            flash(_(refused.message), "danger")
+            flash(refused.message, "danger")
         else:
             flash(_("Quote %(number)s saved.", number=saved.number), "success")
             return redirect(url_for("invoicing.quote", quote_id=saved.id))
@@ -264,12 +288,44 @@ def _quote_form(record: Quote | None) -> Any:
     companies = visible(select(Company.id, Company.name), current_user, "read").order_by(Company.name_key)
     if not may_choose:
         companies = companies.where(Company.salesperson_id == current_user.id)
+    companies = list(session.execute(companies))
+    preset_company = request.args.get("company_id", type=int)
+    chosen = request.form.get("company_id", type=int) if request.method == "POST" else (
+        record.company_id if record else preset_company)
     return render_template(
         "invoicing/quote_form.html", quote=record, errors=errors, lines=_form_lines(record),
-        companies=list(session.execute(companies)), people=_people() if may_choose else [],
+        companies=companies, people=_people() if may_choose else [],
         values=request.form if request.method == "POST" else None, natures=NATURES, rates=VAT_RATES,
-        preset_company=request.args.get("company_id", type=int),
+        preset_company=preset_company, preset_lead=request.args.get("lead_id", type=int),
+        leads=_leads_for_form(record), projects=_projects_for_form(companies, chosen),
     ), (422 if errors else 200)
+
+
+def _leads_for_form(record: Quote | None) -> list[Any] | None:
+    """The leads a quote may be made on (those the user may change, not yet converted);
+    None when the form has no lead to offer (no leads plugin, or a quote on a company)."""
+    lead = services.lead_model()
+    if lead is None or (record is not None and record.company_id is not None):
+        return None
+    wanted = lead.converted_company_id.is_(None)
+    if record is not None and record.lead_id is not None:
+        wanted = or_(wanted, lead.id == record.lead_id)
+    return list(session.execute(visible(select(lead.id, lead.name), current_user, "update").where(wanted)
+                                .order_by(lead.name_key, lead.id)))
+
+
+def _projects_for_form(companies: list[Any], chosen: int | None) -> list[Any] | None:
+    """The projects offered on the quote form, with their company's name for grouping:
+    those of the chosen company, or of every company of the form. None without projects."""
+    names = {c.id: c.name for c in companies}
+    ids = [chosen] if chosen in names else list(names)
+    statement = services.projects_for_quote(current_user, ids)
+    if statement is None:
+        return None
+    project = services.project_model()
+    rows = session.execute(statement.with_only_columns(project.id, project.code, project.title, project.company_id)
+                           .order_by(project.company_id, project.code))
+    return [{"id": r.id, "label": f"{r.code} · {r.title}", "company": names.get(r.company_id, "")} for r in rows]
 
 
 @blueprint.route("/quotes/new", methods=["GET", "POST"])
@@ -300,7 +356,7 @@ def quote_state(quote_id: int) -> Any:
         services.set_quote_state(record, request.form.get("state", ""), current_user)
     except services.Refused as refused:
         session.rollback()
-        flash(_(refused.message), "danger")
+        flash(refused.message, "danger")
     else:
         flash(_("Quote %(number)s is now %(state)s.", number=record.number, state=QUOTE_STATE_LABELS[record.state]), "success")
     return redirect(url_for("invoicing.quote", quote_id=record.id))
@@ -440,7 +496,7 @@ def _invoice_form(record: Invoice | None) -> Any:
         except services.Refused as refused:
             session.rollback()
             errors = refused.errors
-            flash(_(refused.message), "danger")
+            flash(refused.message, "danger")
         else:
             flash(_("Draft saved: check it and issue it to give it its number."), "success")
             return redirect(url_for("invoicing_invoices.invoice", invoice_id=saved.id))
@@ -477,7 +533,7 @@ def _action(invoice_id: int | None, run: Any, done: Any, failed_to: str | None =
         result = run()
     except services.Refused as refused:
         session.rollback()
-        flash(_(refused.message) + (" " + " ".join(refused.errors.values()) if refused.errors else ""), "danger")
+        flash(refused.message + (" " + " ".join(refused.errors.values()) if refused.errors else ""), "danger")
         return redirect(failed_to or url_for("invoicing_invoices.invoice", invoice_id=invoice_id))
     return done(result)
 
@@ -599,6 +655,55 @@ def company_payments(company_id: int) -> str:
     return render_template("invoicing/_company_payments.html", company=company, rows=rows, methods=PAYMENT_METHODS)
 
 
+def _count(statement: Any) -> int:
+    """How many rows a (visible) statement gives: one COUNT query."""
+    return session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+
+
+def company_tabs(company: Company, user: Any) -> list[RecordTab]:
+    """The quotes, invoices and payments tabs of a company page, with their counts."""
+    tabs = []
+    if user.can("invoicing.quote_view"):
+        count = _count(visible(select(Quote.id), user, "list").where(Quote.company_id == company.id))
+        tabs.append(RecordTab("quotes", _l("Quotes"), url_for("invoicing.company_quotes", company_id=company.id),
+                              count=count, order=30))
+    if user.can("invoicing.invoice_view"):
+        count = _count(visible(select(Invoice.id), user, "list").where(Invoice.company_id == company.id))
+        tabs.append(RecordTab("invoices", _l("Invoices"), url_for("invoicing.company_invoices", company_id=company.id),
+                              count=count, order=31))
+        count = _count(visible(select(Payment.id), user, "list").join(Invoice, Invoice.id == Payment.invoice_id)
+                       .where(Invoice.company_id == company.id))
+        tabs.append(RecordTab("payments", _l("Payments"), url_for("invoicing.company_payments", company_id=company.id),
+                              count=count, order=32))
+    return tabs
+
+
+def lead_tabs(lead: Any, user: Any) -> list[RecordTab]:
+    """The quotes tab of a lead page, with the count of the lead's quotes the user sees."""
+    if not user.can("invoicing.quote_view"):
+        return []
+    count = _count(visible(select(Quote.id), user, "list").where(Quote.lead_id == lead.id))
+    return [RecordTab("quotes", _l("Quotes"), url_for("invoicing.lead_quotes", lead_id=lead.id), count=count, order=30)]
+
+
+@blueprint.route("/leads/<int:lead_id>/quotes")
+@requires("invoicing.quote_view")
+def lead_quotes(lead_id: int) -> str:
+    lead_model = services.lead_model()
+    if lead_model is None:
+        abort(404)
+    lead = session.scalar(visible(select(lead_model), current_user, "read").where(lead_model.id == lead_id))
+    if lead is None:
+        abort(404)
+    rows = list(session.scalars(visible(select(Quote), current_user, "list").where(Quote.lead_id == lead.id)
+                                .order_by(Quote.date.desc(), Quote.id.desc()).limit(100)))
+    may_create = (current_user.can("invoicing.quote_create") and lead.converted_company_id is None
+                  and session.scalar(visible(select(lead_model.id), current_user, "update")
+                                     .where(lead_model.id == lead.id)) is not None)
+    return render_template("invoicing/_lead_quotes.html", lead=lead, rows=rows, labels=QUOTE_STATE_LABELS,
+                           may_create=may_create)
+
+
 # --------------------------------------------------------------------------- search
 
 
@@ -609,12 +714,11 @@ def search_results(user: Any, text: str, limit: int) -> list[SearchResult]:
     like = f"%{text.lower()}%"
     found = []
     if user.can("invoicing.quote_view"):
-        rows = session.execute(
-            visible(select(Quote.id, Quote.number, Quote.title, Company.name).outerjoin(Company, Company.id == Quote.company_id),
-                    user, "list").where(or_(Quote.number.ilike(like), Quote.title.ilike(like)))
-            .order_by(Quote.date.desc(), Quote.id.desc()).limit(limit))
+        statement, _name = _with_customer((Quote.id, Quote.number, Quote.title), user)
+        rows = session.execute(statement.where(or_(Quote.number.ilike(like), Quote.title.ilike(like)))
+                               .order_by(Quote.date.desc(), Quote.id.desc()).limit(limit))
         for row in rows:
-            detail = " · ".join(part for part in (row.title, row.name) if part)
+            detail = " · ".join(part for part in (row.title, row.customer_name) if part)
             found.append(SearchResult(row.number, url_for("invoicing.quote", quote_id=row.id), _l("Quote"), detail,
                                       score=2.0 if row.number.lower() == text.lower() else 1.0))
     if user.can("invoicing.invoice_view"):

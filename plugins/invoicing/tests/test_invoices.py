@@ -169,8 +169,10 @@ def test_fifty_concurrent_issues_get_numbers_1_to_50(app: Any, users: dict[str, 
 def test_dates_follow_the_numbers(app: Any, users: dict[str, Any], add_company: Any) -> None:
     from datetime import timedelta
 
+    from flask_babel import force_locale
+
     company = add_company("Rossi Srl", users["salesperson"])
-    with app.app_context():
+    with app.app_context(), force_locale("en"):  # the messages in English (the office's language is Italian)
         from sportello import session
         from sportello_invoicing import services
 

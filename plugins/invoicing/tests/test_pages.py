@@ -76,3 +76,15 @@ def test_pages_in_italian(app: Any, users: dict[str, Any], add_company: Any) -> 
     quotes = client.get("/invoicing/quotes/").get_data(as_text=True)
     assert "Nuovo preventivo" in quotes and "Ancora nessun preventivo" in quotes
     assert "Netto a pagare" not in quotes and "Nuova fattura" in client.get("/invoicing/invoices/").get_data(as_text=True)
+    with app.app_context():
+        session.merge(users["system_admin"]).language = "it"
+        session.commit()
+    settings = login(app.test_client(), users["system_admin"]).get("/settings/invoicing").get_data(as_text=True)
+    assert "Cedente: ragione sociale" in settings and "Sezionale delle fatture" in settings
+    refused = client.post("/invoicing/quotes/new", data={"csrf_token": _token(client.get("/invoicing/quotes/new").get_data(as_text=True)),
+                                                         "company_id": "", "line_description": ["Servizio"],
+                                                         "line_unit_price": ["dieci"], "line_vat_rate": ["22"]})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Il preventivo non è stato salvato" in text
+    assert "Scegli l&#39;azienda o il lead" in text or "Scegli l'azienda o il lead" in text
+    assert "Riga 1: Il prezzo unitario non è un numero" in text

@@ -63,7 +63,7 @@ def test_overdue_state_deadlines_and_company_tabs(app: Any, users: dict[str, Any
     current = _issued(admin, company, "30/60")
     admin.post(f"/invoicing/invoices/{current['id']}/payments", json={"amount": "100"})
     with app.test_request_context():
-        from sportello_invoicing.deadlines import deadlines_between
+        from sportello_invoicing.due_dates import deadlines_between
 
         found = deadlines_between(date.today() - timedelta(days=60), date.today() + timedelta(days=90), None)
         assert [(d.kind, d.record_id) for d in found] == [("invoicing.payment_due", late["id"]),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sportello.testing import service_missing
 
 SELLER = {"seller_name": "Sportello Consulting S.r.l.", "seller_vat_number": "01234567897", "seller_tax_code": "01234567897",
           "seller_address": "Via Torino 10", "seller_postcode": "10121", "seller_city": "Torino", "seller_province": "TO",
@@ -16,7 +17,7 @@ SELLER = {"seller_name": "Sportello Consulting S.r.l.", "seller_vat_number": "01
 
 def _text(pdf: bytes, tmp_path: Any) -> str:
     if not shutil.which("pdftotext"):
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        service_missing("pdftotext (poppler-utils) is not installed")
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout

@@ -143,3 +143,55 @@ def test_project_managers_see_the_quotes_of_their_projects(make_app: Any) -> Non
          "salesperson": (set(quotes), set(quotes))},
         password="password-123",
     )
+
+
+def test_quotes_on_leads_follow_the_same_table(make_app: Any) -> None:
+    """With the leads plugin, quotes still only on a lead are seen exactly like the others."""
+    from sportello.core.types import STANDARD_PROFILES
+    from sportello.core.users import create_user
+    from sportello_invoicing.models import Quote, QuoteLine
+    from sportello_leads.models import Lead, Status
+    from sqlalchemy import select
+
+    from sportello import Actor, acting_as, session
+
+    app = make_app(plugins=["companies", "leads", "invoicing"])
+    with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
+        people = {code: create_user(email=f"{code}@leadvis.test", name=code.title(), profile_code=code,
+                                    password="password-123", language="en") for code in STANDARD_PROFILES}
+        sales, lists, admin = people["salesperson"], people["salesperson_lists"], people["crm_admin"]
+        status = session.scalar(select(Status.id).where(Status.code == "new"))
+        leads = {}
+        for owner in (sales, lists, admin):
+            lead = Lead(name=f"Lead di {owner.name}", name_key=f"lead di {owner.name.lower()}", owner_id=owner.id, status_id=status)
+            session.add(lead)
+            session.flush()
+            leads[owner.id] = lead.id
+        records = {}
+        for n, (key, salesperson, creator, lead_owner) in enumerate((
+                ("own", sales, sales, sales), ("created_by_them", admin, sales, sales),
+                ("of_lists", lists, lists, lists), ("of_admin", admin, admin, admin)), 201):
+            quote = Quote(number=f"P-2026-{n:04d}", year=2026, sequence_number=n, lead_id=leads[lead_owner.id],
+                          salesperson_id=salesperson.id, created_by_id=creator.id, date=date(2026, 3, 1),
+                          valid_until=date(2026, 3, 31), title="Offerta lead",
+                          lines=[QuoteLine(description="Consulenza", quantity=D(1), unit_price=D(100), vat_rate=D(22), total=D(100))])
+            session.add(quote)
+            session.flush()
+            records[key] = Record(quote.id, quote.number)
+        session.commit()
+    everything = set(records)
+    check_visibility_table(app, people, records, QUOTES, {
+        "salesperson": ({"own", "created_by_them"}, {"own", "created_by_them"}),
+        "salesperson_lists": ({"of_lists"}, {"of_lists"}),
+        "crm_admin": (everything, everything),
+        "system_admin": (everything, everything),
+    }, password="password-123")
+    manager = login(app.test_client(), people["project_manager"], password="password-123")
+    assert "P-2026-02" not in manager.get("/invoicing/quotes/").get_data(as_text=True)
+    assert manager.get(f"/invoicing/quotes/{records['own'].id}/pdf").status_code == 404
+    assert manager.get(f"/invoicing/leads/{leads[sales.id]}/quotes").status_code == 404
+    seller = login(app.test_client(), sales, password="password-123")
+    exported = seller.get("/invoicing/quotes/export.csv").get_data(as_text=True)
+    assert "Lead di Salesperson" in exported  # the lead's name is the customer of a quote still on a lead
+    found = seller.get("/search", query_string={"q": "P-2026-0201"}).get_data(as_text=True)
+    assert "Lead di Salesperson" in found
