@@ -71,6 +71,13 @@ def migrations() -> Path:
 
 
 @hookimpl
+def cli_commands() -> list[Any]:
+    from .totals import command
+
+    return [command()]
+
+
+@hookimpl
 def translation_dirs() -> list[Path]:
     return [HERE / "translations"]
 

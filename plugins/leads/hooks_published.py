@@ -23,3 +23,17 @@ def leads_converted(lead: Any, company: Any) -> list[Any]:
 
     .. versionadded:: 1.0
     """
+
+
+@hookspec
+def leads_conversion_preview(lead: Any) -> list[Any]:
+    """What your plugin will move when ``lead`` is converted, for the preview page.
+
+    Read only: change nothing here. Count what ``leads_converted`` would move and say it
+    in the user's language.
+
+    :param lead: the ``leads.lead`` record about to be converted.
+    :return: lines such as "2 quotes move to the company.", or nothing.
+
+    .. versionadded:: 1.0
+    """

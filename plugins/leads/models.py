@@ -9,6 +9,7 @@ from typing import Any
 
 from sportello import Model, TimestampMixin, utcnow
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -73,6 +74,7 @@ class Lead(TimestampMixin, Model):
 
     __tablename__ = "leads_lead"
     __entity__ = "leads.lead"
+    __attachments__ = True
     __table_args__ = (
         Index("ix_leads_lead_owner_updated", "owner_id", "updated_at", "id"),
         Index("ix_leads_lead_owner_status_updated", "owner_id", "status_id", "updated_at", "id"),
@@ -133,6 +135,21 @@ class Lead(TimestampMixin, Model):
     tags: Mapped[list[LeadTag]] = relationship(secondary=lead_tag, order_by=LeadTag.name)
     owner = relationship("User", foreign_keys=[owner_id])
     converted_company = relationship("Company", foreign_keys=[converted_company_id])
+
+
+class LeadTotal(Model):
+    """The board's running totals: per status and owner, how many leads and the sum of
+    their estimated values (a lead without a value counts as zero). Derived data, kept by
+    :mod:`.totals` in the transaction of every write of a lead; ``sportello leads
+    recount`` rebuilds it from the leads."""
+
+    __tablename__ = "leads_total"
+    __audit__ = False
+
+    status_id: Mapped[int] = mapped_column(ForeignKey("leads_status.id", ondelete="CASCADE"), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("core_user.id", ondelete="CASCADE"), primary_key=True)
+    lead_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_total: Mapped[Decimal] = mapped_column(Numeric(20, 2), default=Decimal("0"))
 
 
 class LeadContact(TimestampMixin, Model):
@@ -209,3 +226,7 @@ def search_text_of(lead: Lead) -> str:
 @event.listens_for(Lead, "before_update")
 def _keep_search_text(_mapper: Any, _connection: Any, lead: Lead) -> None:
     lead.search_text = search_text_of(lead)
+
+
+# Last: the running totals listen to the writes of Lead, defined above.
+from . import totals as _totals  # noqa: E402,F401

@@ -12,8 +12,12 @@ from sportello import (
     ChannelError,
     Deadline,
     Scope,
+    User,
     call_hooks,
     emit,
+    move_attachments,
+    ngettext,
+    parse_decimal,
     send_email_message,
     send_sms_message,
     session,
@@ -50,10 +54,7 @@ def status_by_code(code: str) -> Status | None:
 
 def owners() -> list[Any]:
     """Active users who may own a lead: their profile holds leads.create."""
-    from sportello.core.identity import (  # (internal) the choices of the owner
-        Profile,
-        User,
-    )
+    from sportello.core.identity import Profile  # (internal) the choices of the owner
 
     people = session.scalars(select(User).join(Profile, User.profile_id == Profile.id)
                              .where(User.active.is_(True)).order_by(User.name, User.id)).all()
@@ -62,8 +63,6 @@ def owners() -> list[Any]:
 
 def check_owner(owner_id: Any) -> str | None:
     """An error message when ``owner_id`` is not an active user holding leads.create."""
-    from sportello.core.identity import User  # (internal)
-
     if owner_id is None:
         return str(_l("Choose the owner (salesperson) of the lead."))
     person = session.get(User, owner_id)
@@ -78,9 +77,8 @@ def parse_value(value: Any) -> tuple[Decimal | None, str | None]:
     if value in (None, ""):
         return None, None
     try:
-        amount = Decimal(str(value).replace(" ", "").replace("€", "").replace(".", "").replace(",", ".")
-                         if isinstance(value, str) and "," in value else str(value))
-    except InvalidOperation:
+        amount = parse_decimal(value)
+    except ValueError:
         return None, str(_l("Write an amount, such as 12500 or 12.500,00."))
     if amount < 0 or amount >= Decimal("1e12"):
         return None, str(_l("Write an amount between 0 and 999 billion."))
@@ -302,12 +300,14 @@ def check_convertible(lead: Lead) -> None:
         raise ConversionError(str(_l("Only an acquired lead can be converted: put it in the acquired status first.")))
 
 
-def convert(lead: Lead, user: Any, company_id: int | None = None) -> Any:
+def convert(lead: Lead, user: Any, company_id: int | None = None, moved: list[str] | None = None) -> Any:
     """Convert an acquired lead into a new company, or attach it to the existing company
     ``company_id`` (which must have the same partita IVA). Contacts and communications
     move to the company, other plugins move theirs (``leads_converted``), the lead keeps
     the link; one transaction: on any error nothing is changed.
 
+    :param moved: when given, receives a line per kind of record that moved over, for
+        the user ("2 attached files", and what other plugins report).
     :raise ConversionError: with the message for the user.
     """
     from sportello_companies.models import Communication as CompanyCommunication
@@ -351,17 +351,23 @@ def convert(lead: Lead, user: Any, company_id: int | None = None) -> Any:
         session.flush()
         for contact in contacts:
             session.delete(contact)
+        files = move_attachments(lead, company)
         lead.converted_company_id = company.id
         lead.converted_at = utcnow()
         lead.updated_at = utcnow()
         session.flush()
-        call_hooks("leads_converted", lead=lead, company=company)
+        reported = call_hooks("leads_converted", lead=lead, company=company)
         if created:
             emit("companies.created", "companies.company", company.id, company_payload(company))
         else:
             company.updated_at = utcnow()
         emit("leads.converted", "leads.lead", lead.id, payload(lead, company_id=company.id))
         session.commit()
+        if moved is not None:
+            counted = [(len(contacts), ngettext("%(num)s contact person", "%(num)s contact persons", len(contacts))),
+                       (len(entries), ngettext("%(num)s communication", "%(num)s communications", len(entries))),
+                       (files, ngettext("%(num)s attached file", "%(num)s attached files", files))]
+            moved.extend([str(line) for number, line in counted if number] + [str(line) for line in reported if line])
     except BaseException:
         session.rollback()
         raise

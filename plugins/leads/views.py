@@ -22,11 +22,18 @@ from flask import (
 )
 from flask_login import current_user
 from sportello import (
+    EventRecord,
     Filter,
+    InvalidQuery,
     Scope,
+    User,
+    apply_filters,
+    attachments_of,
+    call_hooks,
     csv_response,
     each_row,
     paginate,
+    parse_sort,
     requires,
     session,
     utcnow,
@@ -35,15 +42,6 @@ from sportello import (
 )
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
-from sportello.core.events import (
-    EventRecord,  # (internal) the lead's system events for the timeline
-)
-from sportello.core.identity import User  # (internal) names of the owners
-from sportello.core.pagination import (  # (internal) same as the API's
-    InvalidQuery,
-    apply_filters,
-    parse_sort,
-)
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
@@ -66,6 +64,7 @@ from .services import (
     statuses,
     validate_lead,
 )
+from .totals import board as board_totals
 from .validation import SECTORS, TEXT_FIELDS, clean_company, clean_contact
 
 blueprint = Blueprint(
@@ -228,13 +227,18 @@ def export_xlsx() -> Response:
 @requires("leads.view")
 def pipeline() -> Any:
     """The kanban board: a column per status with its count and total estimated value
-    (one grouped query) and its most recently changed cards (one query)."""
+    (one query: the running totals when the user sees every lead and filters at most by
+    owner or status, else grouped over the visible leads) and its most recently changed
+    cards (one query)."""
+    args = _filter_args()
     try:
-        base = _filtered(visible(select(Lead.status_id), current_user, "list"))
-        totals = {row.status_id: row for row in session.execute(
-            base.with_only_columns(Lead.status_id, func.count(Lead.id).label("count"),
-                                   func.coalesce(func.sum(Lead.estimated_value), 0).label("total"))
-            .group_by(Lead.status_id))}
+        totals = board_totals(args, current_user)
+        if totals is None:
+            base = _filtered(visible(select(Lead.status_id), current_user, "list"))
+            totals = {row.status_id: row for row in session.execute(
+                base.with_only_columns(Lead.status_id, func.count(Lead.id).label("count"),
+                                       func.coalesce(func.sum(Lead.estimated_value), 0).label("total"))
+                .group_by(Lead.status_id))}
         columns = statuses()
         # One query: per column, its most recently changed cards (each part walks the
         # (status, updated_at, id) index and stops after BOARD_CARDS rows).
@@ -249,7 +253,6 @@ def pipeline() -> Any:
     by_status: dict[int, list[Any]] = {}
     for card in cards:
         by_status.setdefault(card.status_id, []).append(card)
-    args = _filter_args()
     return render_template("leads/pipeline.html", columns=columns, totals=totals, cards=by_status, args=args,
                            filtered=bool(args), limit=BOARD_CARDS, can_open=_can_open,
                            can_move=current_user.can("leads.edit"), **_choices())
@@ -443,19 +446,27 @@ def convert_lead(lead_id: int) -> Any:
         if problem:
             flash(problem, "danger")
             return redirect(url_for("leads.detail", lead_id=lead.id))
+        moved: list[str] = []
         try:
-            company = convert(lead, current_user, form.company_id.data)
+            company = convert(lead, current_user, form.company_id.data, moved=moved)
         except ConversionError as error:
             flash(str(error), "danger")
             return redirect(url_for("leads.detail", lead_id=lead_id))
-        flash(_("Lead converted: %(name)s is now a company.", name=company.name), "success")
+        if moved:
+            flash(_("Lead converted: %(name)s is now a company. Moved over: %(moved)s.", name=company.name,
+                    moved=", ".join(moved)), "success")
+        else:
+            flash(_("Lead converted: %(name)s is now a company.", name=company.name), "success")
         return redirect(url_for("companies.detail", company_id=company.id))
     contacts = session.scalar(select(func.count(Contact.id)).where(Contact.lead_id == lead.id))
     communications = session.scalar(select(func.count(Communication.id)).where(Communication.lead_id == lead.id))
+    attachments = len(attachments_of(lead))
+    others = call_hooks("leads_conversion_preview", lead=lead)
     if request.method == "GET" and matches:
         form.company_id.data = matches[0].id
     return render_template("leads/convert.html", lead=lead, form=form, matches=matches, problem=problem,
-                           contacts=contacts, communications=communications, sectors=SECTORS)
+                           contacts=contacts, communications=communications, attachments=attachments,
+                           others=others, sectors=SECTORS)
 
 
 # --------------------------------------------------------------------------- contacts

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .conftest import VALID_PIVA
 
 
-def import_file(client: Any, content: bytes, assignee: int | None = None) -> str:
+def import_file(client: Any, content: bytes, assignee: int | None = None, on_duplicate: str = "skip") -> str:
     token = csrf_token_of(client)
     response = client.post("/import/leads.lead", data={"csrf_token": token, "file": (io.BytesIO(content), "lead.csv")},
                            content_type="multipart/form-data")
@@ -24,7 +24,7 @@ def import_file(client: Any, content: bytes, assignee: int | None = None) -> str
         chosen = re.search(r'<option value="([^"]*)" selected', options)
         mapping[name_] = chosen.group(1) if chosen else ""
     assert client.post(f"/import/run/{import_id}/mapping", data={"csrf_token": token, **mapping}).status_code == 302
-    data: dict[str, Any] = {"csrf_token": token, "options": "1", "on_duplicate": "skip", "match": ["vat_number"]}
+    data: dict[str, Any] = {"csrf_token": token, "options": "1", "on_duplicate": on_duplicate, "match": ["vat_number"]}
     if assignee:
         data["assignee_id"] = str(assignee)
     assert client.post(f"/import/run/{import_id}/run", data=data).status_code == 302
