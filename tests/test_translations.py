@@ -41,6 +41,43 @@ def message_ids(catalog: Catalog) -> set[Any]:
 # ---------------------------------------------------------------------------
 
 
+def translated_ids(path: Path) -> set[str]:
+    """msgids (singular) with a complete, non-fuzzy translation."""
+    done = set()
+    for message in read_catalog(path):
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.id and all(strings) and not message.fuzzy:
+            done.add(message.id if isinstance(message.id, str) else message.id[0])
+    return done
+
+
+PLUGIN_FOLDERS = sorted(folder for folder in (ROOT / "plugins").iterdir() if (folder / "babel.cfg").exists())
+
+
+@pytest.mark.parametrize("folder", PLUGIN_FOLDERS, ids=lambda folder: folder.name)
+def test_every_text_of_a_plugin_is_translated_where_it_is_looked_up(folder: Path) -> None:
+    """A plugin's texts are found in its own Italian catalogue, the core's, or those of
+    the plugins it requires (always enabled with it): never only in an optional one."""
+    import importlib
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (folder / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    used = {
+        message if isinstance(message, str) else message[0]
+        for path, _line, message, _comments, _context in extract_from_dir(folder, method_map, options_map, keywords=KEYWORDS)
+        if not path.startswith(("tests", "migrations")) and message
+    }
+    module = importlib.import_module(f"sportello_{folder.name}")
+    available = translated_ids(TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po")
+    for name in (folder.name, *module.PLUGIN.requires):
+        available |= translated_ids(ROOT / "plugins" / name / "translations" / "it" / "LC_MESSAGES" / "messages.po")
+    missing = sorted(used - available)
+    assert not missing, f"untranslated in Italian for {folder.name}: {missing}"
+
+
 def test_every_message_has_an_italian_translation() -> None:
     template = read_catalog(TEMPLATE)
     italian = read_catalog(TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po", "it")

@@ -12,6 +12,8 @@ from sportello import (
     ApiBlueprint,
     Filter,
     ListArgs,
+    Unit,
+    User,
     api_list,
     page_schema,
     session,
@@ -155,8 +157,6 @@ def _need(code: str) -> None:
 
 
 def _check_refs(values: dict[str, Any]) -> dict[str, str]:
-    from sportello.core.identity import Unit, User  # (internal) to check the ids exist
-
     errors = {}
     if values.get("salesperson_id") is not None and session.get(User, values["salesperson_id"]) is None:
         errors["salesperson_id"] = "No such user."

@@ -19,11 +19,17 @@ from flask import (
 )
 from flask_login import current_user
 from sportello import (
+    EventRecord,
     Filter,
+    InvalidQuery,
     Scope,
+    Unit,
+    User,
+    apply_filters,
     csv_response,
     each_row,
     paginate,
+    parse_sort,
     requires,
     session,
     utcnow,
@@ -32,18 +38,6 @@ from sportello import (
 )
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
-from sportello.core.events import (
-    EventRecord,  # (internal) the company's system events for the timeline
-)
-from sportello.core.identity import (  # (internal) choices of the forms and filters
-    Unit,
-    User,
-)
-from sportello.core.pagination import (  # (internal) same as the API's
-    InvalidQuery,
-    apply_filters,
-    parse_sort,
-)
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice

@@ -12,7 +12,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from sportello import gettext as _
-from sportello import public, requires, session
+from sportello import User, public, requires, session
 
 from . import agenda
 from .models import Feed
@@ -129,7 +129,6 @@ def feed_regenerate() -> Any:
 @public
 def feed(token: str) -> Any:
     """The user's deadlines as iCalendar; the secret in the URL is the only credential."""
-    from sportello.core.identity import User
     from sportello.core.tokens import digest
 
     user = session.scalar(select(User).join(Feed, Feed.user_id == User.id).where(Feed.token_hash == digest(token)))

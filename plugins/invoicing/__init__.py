@@ -25,6 +25,7 @@ from sportello import (
     SearchResult,
     Section,
     SettingsSection,
+    entity_models,
     hookimpl,
 )
 from sportello import lazy_gettext as _l
@@ -136,7 +137,6 @@ def project_quote_rules(user: Any, action: str) -> list[Rule]:
     stays the salesperson's to change.
     """
     from sportello import visible
-    from sportello.core.access import entity_models  # (internal) the model of another plugin's entity
     from sqlalchemy import select
 
     from .models import Quote

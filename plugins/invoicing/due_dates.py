@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import url_for
-from sportello import Deadline, session, visible
+from sportello import Deadline, User, session, visible
 from sportello import gettext as _
 from sqlalchemy import select
 
@@ -14,10 +14,6 @@ from .models import Instalment, Invoice
 
 
 def crm_admin_ids() -> list[int]:
-    from sportello.core.identity import (
-        User,  # (internal) who holds the CRM admin profile
-    )
-
     return list(session.scalars(select(User.id).where(User.active.is_(True), User.profile.has(code="crm_admin"))))
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sportello import parse_decimal
 from sportello import gettext as _
 
 CENT = Decimal("0.01")
@@ -61,22 +62,10 @@ def cents(value: Decimal) -> Decimal:
 
 
 def to_decimal(value: Any) -> Decimal:
-    """A Decimal from a Decimal, int or string (Italian comma accepted); floats are refused
-    through their string form only, so 0.1 stays 0.1."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool) or value is None:
-        raise ValueError("not a number")
-    text = str(value).strip().replace(" ", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        result = Decimal(text)
-    except InvalidOperation:
-        raise ValueError("not a number") from None
-    if not result.is_finite():
-        raise ValueError("not a number")
-    return result
+    """A Decimal from a Decimal, int, float (through its shortest text, so 0.1 stays 0.1) or
+    text as people type it ("1.234,50", "1234.50", "€ 12"); ``ValueError`` for anything
+    else, booleans and None included. The one number reader is ``sportello.parse_decimal``."""
+    return parse_decimal(value)
 
 
 def line_total(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_request_context, url_for
-from sportello import Scope, SportelloError, emit, get_setting, ngettext, session, visible
+from sportello import Scope, SportelloError, User, emit, entity_models, get_setting, ngettext, session, visible
 from sportello import gettext as _
 from sqlalchemy import func, select
 
@@ -107,8 +107,6 @@ def _company_for_quote(company_id: Any, user: Any) -> Any:
 
 def lead_model() -> Any:
     """The lead model when the leads plugin is enabled, else None (the plugin is optional)."""
-    from sportello.core.access import entity_models  # (internal) another plugin's entity
-
     return entity_models().get("leads.lead")
 
 
@@ -137,10 +135,6 @@ def customer_of(quote: Quote) -> Any:
 
 
 def _active_user(user_id: Any) -> Any:
-    from sportello.core.identity import (
-        User,  # (internal) to check the salesperson exists
-    )
-
     try:
         return session.scalar(select(User.id).where(User.id == int(user_id), User.active.is_(True)))
     except (TypeError, ValueError):
@@ -181,8 +175,6 @@ def _set_lines(owner: Any, line_class: type, lines: list[dict[str, Any]]) -> Non
 
 def project_model() -> Any:
     """The project model when the projects plugin is enabled, else None."""
-    from sportello.core.access import entity_models  # (internal) another plugin's entity
-
     return entity_models().get("projects.project")
 
 

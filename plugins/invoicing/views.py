@@ -20,11 +20,15 @@ from flask import (
 from flask_login import current_user
 from sportello import (
     Filter,
+    InvalidQuery,
     RecordTab,
     SearchResult,
+    User,
+    apply_filters,
     csv_response,
     each_row,
     paginate,
+    parse_sort,
     requires,
     session,
     utcnow,
@@ -33,14 +37,6 @@ from sportello import (
 )
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
-from sportello.core.identity import (
-    User,  # (internal) names of salespeople for lists and filters
-)
-from sportello.core.pagination import (  # (internal) same as the API's
-    InvalidQuery,
-    apply_filters,
-    parse_sort,
-)
 from sportello_companies.models import Company
 from sqlalchemy import and_, exists, func, or_, select
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from sportello import AttachmentRefused, Scope, emit, enqueue, hourly_cost_on, parse_decimal, session, utcnow, visible
+from sportello import AttachmentRefused, Scope, User, emit, enqueue, hourly_cost_on, parse_decimal, session, utcnow, visible
 from sportello import check_file as core_check_file
 from sportello import gettext as _
 
@@ -33,8 +33,6 @@ class Invalid(ValueError):
 # --- helpers -------------------------------------------------------------------------
 
 def _user_ids_exist(ids: list[int]) -> bool:
-    from sportello.core.identity import User  # (internal) the users table
-
     if not ids:
         return True
     return session.scalar(select(func.count(User.id)).where(User.id.in_(ids), User.active.is_(True))) == len(set(ids))
@@ -136,8 +134,6 @@ def save_project(project: Project | None, data: dict[str, Any], user: Any) -> Pr
             errors["company_id"] = _("Only a CRM administrator moves a project to another company.")
     if errors:
         raise Invalid(errors)
-    from sportello.core.identity import User  # (internal)
-
     if project is None:
         project = Project(state="open", description="")
         session.add(project)
@@ -425,8 +421,6 @@ def add_attachment(user: Any, name: str, data: bytes, activity: Activity | None 
 
 def save_event(event: Event | None, data: dict[str, Any], user: Any) -> Event:
     """Create or change an event; on save the owner and every invitee get the invitation."""
-    from sportello.core.identity import User  # (internal)
-
     errors: dict[str, str] = {}
     values = dict(data)
     creating = event is None
