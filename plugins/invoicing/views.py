@@ -371,24 +371,29 @@ def quote_pdf(quote_id: int) -> Response:
 @blueprint.route("/quotes/<int:quote_id>/email", methods=["POST"])
 @requires("invoicing.quote_edit")
 def quote_email(quote_id: int) -> Any:
-    """Send the quote's PDF by e-mail to the customer, kept as a communication of the company."""
+    """Send the quote's PDF by e-mail to the customer, kept as a communication of the company
+    (or of the lead, for a quote on a lead)."""
     from flask_wtf.csrf import validate_csrf
-    from sportello_companies.services import record_communication
 
     from .pdf import quote_pdf as render
 
     record = _quote_or_404(quote_id, "update")
     validate_csrf(request.form.get("csrf_token"))
-    if record.company is None:
-        flash(_("This quote has no company to send it to."), "danger")
+    customer = services.customer_of(record)
+    if customer is None:
+        flash(_("This quote has no customer to send it to."), "danger")
         return redirect(url_for("invoicing.quote", quote_id=record.id))
+    if record.company is not None:
+        from sportello_companies.services import record_communication
+    else:
+        from sportello_leads.services import record_communication  # the leads plugin is enabled: the quote has a lead
     subject = _("Quote %(number)s", number=record.number)
     body = (request.form.get("body") or "").strip() or _(
         "Good morning,\nplease find attached our quote %(number)s.\n\nBest regards,\n%(name)s",
         number=record.number, name=current_user.name)
     attachment = (f"preventivo-{record.number}.pdf", "application/pdf", render(record))
-    entry = record_communication(record.company, {"kind": "email", "recipient": request.form.get("recipient", ""),
-                                                  "subject": subject, "body": body}, current_user, [attachment])
+    entry = record_communication(customer, {"kind": "email", "recipient": request.form.get("recipient", ""),
+                                            "subject": subject, "body": body}, current_user, [attachment])
     if entry.status != "sent":
         flash(_("The quote was not sent: %(reason)s", reason=entry.failure_reason), "danger")
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
@@ -218,9 +219,13 @@ def default_recipient(lead: Lead, contact: Contact | None, kind: str) -> str:
     return ""
 
 
-def record_communication(lead: Lead, values: dict[str, Any], user: Any) -> Communication:
+def record_communication(lead: Lead, values: dict[str, Any], user: Any,
+                         attachments: Sequence[tuple[str, str, bytes]] = ()) -> Communication:
     """Record a communication; e-mail and SMS are sent now and the result kept on it
-    (committed before sending, so a failure never loses it)."""
+    (committed before sending, so a failure never loses it).
+
+    :param attachments: files for an e-mail (name, MIME type, content), e.g. a quote's PDF.
+    """
     contact = None
     if values.get("contact_id"):
         contact = session.scalar(select(Contact).where(Contact.id == values["contact_id"], Contact.lead_id == lead.id))
@@ -237,17 +242,17 @@ def record_communication(lead: Lead, values: dict[str, Any], user: Any) -> Commu
     lead.updated_at = utcnow()
     session.commit()
     if kind in ("email", "sms"):
-        send(entry)
+        send(entry, attachments)
     return entry
 
 
-def send(entry: Communication) -> None:
+def send(entry: Communication, attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
     """Send (or send again) an e-mail or SMS entry; stores sent or failed with the reason."""
     try:
         if not entry.recipient:
             raise ChannelError("there is no recipient to send to.")
         if entry.kind == "email":
-            send_email_message(entry.recipient, entry.subject or "—", entry.body)
+            send_email_message(entry.recipient, entry.subject or "—", entry.body, attachments=attachments)
         else:
             send_sms_message(entry.recipient, entry.body)
     except ChannelError as error:

@@ -208,3 +208,36 @@ def test_without_the_leads_plugin_a_lead_is_refused(make_app: Callable[..., Any]
     assert refused.status_code == 422 and "need the leads plugin" in str(refused.json["errors"]["json"]["lead_id"])
     form = login(bare.test_client(), seller, password="password-123").get("/invoicing/quotes/new").get_data(as_text=True)
     assert 'name="lead_id"' not in form
+
+
+def test_a_quote_on_a_lead_is_sent_by_email_and_kept_among_the_leads_communications(
+        make_app: Callable[..., Any], smtp_server: Any) -> None:
+    from sportello import Actor, acting_as, session
+    from sportello.core.users import create_user
+    from sportello.testing import csrf_token_of
+    from sportello_invoicing.models import Quote
+    from sportello_leads.models import Communication, Lead, Status
+
+    app = make_app(plugins=PLUGINS, **smtp_server.config())
+    with app.app_context(), acting_as(Actor(user_id=None, channel="test")):
+        seller = create_user(email="venditore@lead.it", name="Venditore", profile_code="salesperson",
+                             password="password-123", language="en")
+        lead = Lead(name="Spedizioni Lead Srl", name_key="spedizioni lead srl", owner_id=seller.id,
+                    email="ufficio@spedizionilead.it",
+                    status_id=session.scalar(select(Status.id).where(Status.code == "negotiation")))
+        session.add(lead)
+        session.commit()
+        lead_id = lead.id
+    client = login(app.test_client(), seller, password="password-123")
+    quote = ApiClient(client).post("/invoicing/quotes/", json={"lead_id": lead_id, "lines": [line()]}).json
+    page = client.get(f"/invoicing/quotes/{quote['id']}").get_data(as_text=True)
+    assert "ufficio@spedizionilead.it" in page and "kept among the lead's communications" in page
+    sent = client.post(f"/invoicing/quotes/{quote['id']}/email", data={"csrf_token": csrf_token_of(client), "recipient": ""})
+    assert sent.status_code == 302
+    [message] = [m for m in smtp_server.messages if m["To"] == "ufficio@spedizionilead.it"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf" and attachment.get_content().startswith(b"%PDF")
+    with app.app_context():
+        assert session.get(Quote, quote["id"]).state == "sent"
+        entry = session.scalars(select(Communication).where(Communication.lead_id == lead_id)).one()
+        assert (entry.kind, entry.status, entry.recipient) == ("email", "sent", "ufficio@spedizionilead.it")
