@@ -55,6 +55,32 @@ def _next(ctx: Any, counters: dict[tuple[str, int], Counter], sequence: str, yea
     return counters[key].last
 
 
+def _lead_quotes(ctx: Any, rng: random.Random, counters: dict[tuple[str, int], Counter]) -> None:
+    """With the leads plugin: a quote, draft or sent, on each lead in negotiation."""
+    from .services import lead_model
+
+    lead = lead_model()
+    if lead is None:
+        return
+    from sportello_leads.models import Status
+
+    negotiating = ctx.session.scalars(select(lead).join(Status, Status.id == lead.status_id)
+                                      .where(Status.code == "negotiation", lead.converted_company_id.is_(None))
+                                      .order_by(lead.id))
+    for index, record in enumerate(negotiating):
+        when = ctx.today - timedelta(days=rng.randrange(3, 20))
+        number = _next(ctx, counters, "P", when.year)
+        quote = Quote(number=f"P-{when.year}-{number:04d}", year=when.year, sequence_number=number,
+                      title=QUOTE_TITLES[index % len(QUOTE_TITLES)], lead_id=record.id, salesperson_id=record.owner_id,
+                      created_by_id=record.owner_id, date=when, valid_until=when + timedelta(days=30),
+                      state="sent" if index % 2 == 0 else "draft", notes="Prezzi IVA esclusa.",
+                      terms="Validità dell'offerta: 30 giorni.")
+        quote.lines = _lines(rng, QuoteLine, 2)
+        result = totals(quote.lines, stamp_duty_applies=False)
+        quote.taxable_total, quote.vat_total, quote.total = result.taxable, result.vat, result.total
+        ctx.session.add(quote)
+
+
 def add_demo(ctx: Any) -> None:
     from sportello_companies.models import Company
 
@@ -82,6 +108,7 @@ def add_demo(ctx: Any) -> None:
         ctx.session.add(quote)
         if state == "accepted":
             accepted.append((quote, company))
+    _lead_quotes(ctx, rng, counters)
     ctx.session.flush()
     # Invoices: paid, partly paid, overdue, just issued; one from each accepted quote first.
     plans = ["paid", "partly_paid", "overdue", "issued", "paid", "overdue", "partly_paid", "issued"]
