@@ -6,6 +6,7 @@ one line, never as a traceback.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import sys
@@ -79,15 +80,19 @@ class SportelloGroup(click.Group):
 
 
 def _in_app_context(command: click.Command, holder: AppHolder) -> click.Command:
-    """Make a plugin's command run inside the application context."""
+    """A copy of a plugin's command that runs inside the application context of ``holder``.
+
+    The plugin's own object is left untouched: a plugin may return the same module-level
+    command every time, and a second CLI run in one process must use its own app."""
     original = command.invoke
+    wrapped = copy.copy(command)
 
     def invoke(ctx: click.Context) -> Any:
         with holder.get().app_context(), acting_as(CLI_ACTOR):
             return original(ctx)
 
-    command.invoke = invoke  # type: ignore[method-assign]
-    return command
+    wrapped.invoke = invoke  # type: ignore[method-assign]
+    return wrapped
 
 
 @click.group(cls=SportelloGroup)

@@ -150,6 +150,24 @@ def test_cli_commands_of_plugins(notes_app: Any, people: dict[str, Any], monkeyp
     assert "notes-count" in listing.output
 
 
+def test_a_second_cli_run_in_one_process_uses_its_own_database(
+        make_app: Any, example_plugins: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sportello.core.users import create_user
+
+    counts = []
+    for notes in (1, 3):
+        app = make_app(plugins=example_plugins)
+        with app.app_context():
+            owner = create_user(email=f"cli{notes}@example.it", name="Cli", profile_code="system_admin",
+                                password="password-123")
+        for index in range(notes):
+            write_note(app, owner, f"Nota {index}")
+        monkeypatch.setenv("SPORTELLO_DATABASE_URL", app.config["DATABASE_URL"])
+        monkeypatch.setenv("SPORTELLO_PLUGINS", "example,example_extra")
+        counts.append(CliRunner().invoke(cli, ["notes-count"]).output.strip())
+    assert counts == ["1 notes", "3 notes"]
+
+
 def test_demo_data_runs_in_dependency_order(make_app: Any, example_plugins: list[str]) -> None:
     from sqlalchemy import select
 
