@@ -15,13 +15,11 @@ Only loopback; the database is dropped at the end unless --keep is given.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import statistics
-import tempfile
 import time
-import uuid
 from typing import Any
+
+from _support import PASSWORD, add_common_arguments, create_bench_app, logged_in_client, measure, ratio, scratch_database, scratch_instance
 
 QUERY_LIST = """
 SELECT c.id, c.name, c.name_key, c.vat_number, c.legal_city, c.legal_province, c.sector, c.salesperson_id,
@@ -32,58 +30,23 @@ ORDER BY c.name_key, c.id LIMIT 51
 """
 
 
-def median_ms(function: Any, runs: int) -> float:
-    function()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def percentile_ms(function: Any, runs: int, pct: float = 95) -> float:
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[min(len(times) - 1, int(len(times) * pct / 100))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--postgres", default=os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", action="store_true")
+    add_common_arguments(parser, rows=100_000, runs=30)
     args = parser.parse_args()
 
-    import psycopg
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
-    admin_url = make_url(args.postgres)
-    name = f"sportello_bench_{uuid.uuid4().hex[:8]}"
-    connect = dict(host=admin_url.host or "127.0.0.1", port=admin_url.port or 5432, user=admin_url.username or "postgres",
-                   dbname=admin_url.database or "postgres", autocommit=True)
-    with psycopg.connect(**connect) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    os.environ["SPORTELLO_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="sportello-bench-")
-    try:
-        from sportello.core.app import create_app
+    with scratch_database(args.postgres, args.keep) as database_url:
+        scratch_instance()
         from sportello.core.setup import prepare_database
         from sportello.core.users import create_user
-        from sportello.testing import login
 
-        app = create_app({"DATABASE_URL": database_url, "MODE": "testing", "SECRET_KEY": "bench"}, plugins=["companies"])
+        app = create_bench_app(database_url, ["companies"])
         with app.app_context():
             prepare_database(app)
-            crm = create_user(email="crm@bench.it", name="CRM", profile_code="crm_admin", password="password-123", language="en")
-            seller = create_user(email="seller@bench.it", name="Seller", profile_code="salesperson", password="password-123", language="en")
+            crm = create_user(email="crm@bench.it", name="CRM", profile_code="crm_admin", password=PASSWORD, language="en")
+            seller = create_user(email="seller@bench.it", name="Seller", profile_code="salesperson", password=PASSWORD, language="en")
             engine = app.extensions["sportello"].db.engine
             with engine.begin() as connection:
                 profile = connection.execute(text("SELECT id FROM core_profile WHERE code = 'salesperson'")).scalar()
@@ -127,24 +90,16 @@ def main() -> None:
         print()
         print(f"companies list at {args.rows:,} companies (PostgreSQL), median of {args.runs} runs")
         for label, user, url, raw_run in cases:
-            client = login(app.test_client(), user, password="password-123")
-            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-            page = client.get(url)
-            assert page.status_code == 200, page.status_code
-            raw_ms = median_ms(raw_run, args.runs)
-            page_ms = median_ms(lambda: client.get(url), args.runs)
-            p95 = percentile_ms(lambda: client.get(url), args.runs)
-            print(f"  {label:<34} raw SQL {raw_ms:7.1f} ms   whole page {page_ms:7.1f} ms (p95 {p95:6.1f})   x{page_ms / raw_ms:.1f}")
+            client, page = logged_in_client(app, user, url, language="en")
+            raw_ms = measure(raw_run, args.runs).median_ms
+            page_ms, p95, _ = measure(lambda: client.get(url), args.runs)
+            print(f"  {label:<34} raw SQL {raw_ms:7.1f} ms   whole page {page_ms:7.1f} ms (p95 {p95:6.1f})   {ratio(page_ms, raw_ms)}")
             more = re.search(r'hx-get="([^"]*cursor=[^"]*)"', page.get_data(as_text=True))
             if more:
                 next_url = more.group(1).replace("&amp;", "&")
-                next_ms = median_ms(lambda: client.get(next_url, headers={"HX-Request": "true"}), args.runs)
+                next_ms = measure(lambda: client.get(next_url, headers={"HX-Request": "true"}), args.runs).median_ms
                 print(f"  {'  next page (keyset)':<34} {'':>18}   whole page {next_ms:7.1f} ms")
         app.extensions["sportello"].db.dispose()
-    finally:
-        if not args.keep:
-            with psycopg.connect(**connect) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import statistics
 import sys
-import tempfile
 import textwrap
 import time
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
+
+from _support import add_common_arguments, create_bench_app, measure, ratio, scratch_database, scratch_instance
 
 PLUGIN = '''
 from datetime import date, timedelta
@@ -66,56 +63,30 @@ def deadlines(start, end, user):
 '''
 
 
-def timed(function, repeat: int = 5) -> tuple[float, object]:
-    """Median milliseconds of ``repeat`` calls, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    add_common_arguments(parser, rows=1_000_000)
     parser.add_argument("--owners", type=int, default=200)
-    parser.add_argument("--postgres", default=os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    import psycopg
-    from sqlalchemy.engine import make_url
+    with scratch_database(args.postgres, args.keep) as database_url:
+        work = scratch_instance("instance")
+        package = work / "sportello_benchdue"
+        package.mkdir()
+        (package / "__init__.py").write_text(textwrap.dedent(PLUGIN))
+        info = work / "sportello_benchdue-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sportello-benchdue\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text("[sportello]\nbenchdue = sportello_benchdue\n")
+        sys.path.insert(0, str(work))
+        importlib.invalidate_caches()
 
-    admin_url = make_url(args.postgres)
-    name = f"sportello_bench_{uuid.uuid4().hex[:8]}"
-    connect = dict(host=admin_url.host or "127.0.0.1", port=admin_url.port or 5432, user=admin_url.username or "postgres",
-                   dbname=admin_url.database or "postgres", autocommit=True)
-    with psycopg.connect(**connect) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-
-    work = Path(tempfile.mkdtemp(prefix="sportello-bench-"))
-    package = work / "sportello_benchdue"
-    package.mkdir()
-    (package / "__init__.py").write_text(textwrap.dedent(PLUGIN))
-    info = work / "sportello_benchdue-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sportello-benchdue\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[sportello]\nbenchdue = sportello_benchdue\n")
-    sys.path.insert(0, str(work))
-    importlib.invalidate_caches()
-    os.environ["SPORTELLO_INSTANCE_PATH"] = str(work / "instance")
-
-    try:
         from sqlalchemy import text
 
-        from sportello.core.app import create_app
         from sportello.core.notify.service import scan_deadlines
         from sportello.core.setup import prepare_database
 
-        app = create_app({"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:1/0", "MODE": "testing",
-                          "SECRET_KEY": "bench"}, plugins=["benchdue"])
+        app = create_bench_app(database_url, ["benchdue"], REDIS_URL="redis://127.0.0.1:1/0")
         import logging
 
         logging.getLogger("sportello.core.jobs").setLevel(logging.ERROR)  # Redis is closed on purpose
@@ -154,24 +125,18 @@ def main() -> None:
                 plugins = app.extensions["sportello"].plugins
                 return len(plugins.collect("deadlines", start=today, end=horizon, user=None))
 
-            raw_ms, raw_rows = timed(raw)
-            hook_ms, hook_rows = timed(hook)
-            first_start = time.perf_counter()
-            first = len(scan_deadlines(today))
-            first_ms = (time.perf_counter() - first_start) * 1000
-            again_ms, again = timed(lambda: len(scan_deadlines(today)), repeat=3)
+            raw_ms, _, raw_rows = measure(raw, 5, warmup=False)
+            hook_ms, _, hook_rows = measure(hook, 5, warmup=False)
+            first_ms, _, first = measure(lambda: len(scan_deadlines(today)), 1, warmup=False)
+            again_ms, _, again = measure(lambda: len(scan_deadlines(today)), 3, warmup=False)
 
         print()
         print(f"deadline scan over {args.rows:,} dated records, window {today} .. {horizon} (PostgreSQL)")
         print(f"  raw SQL SELECT of the window          {raw_ms:9.1f} ms   {raw_rows:,} rows")
-        print(f"  deadlines hook (user=None)            {hook_ms:9.1f} ms   {hook_rows:,} deadlines   x{hook_ms / raw_ms:.1f} raw SQL")
+        print(f"  deadlines hook (user=None)            {hook_ms:9.1f} ms   {hook_rows:,} deadlines   {ratio(hook_ms, raw_ms)} raw SQL")
         print(f"  scan, first run (creates notices)     {first_ms:9.1f} ms   {first:,} notices with their jobs")
-        print(f"  scan, same day again (all exist)      {again_ms:9.1f} ms   {again:,} new notices   x{again_ms / raw_ms:.1f} raw SQL")
+        print(f"  scan, same day again (all exist)      {again_ms:9.1f} ms   {again:,} new notices   {ratio(again_ms, raw_ms)} raw SQL")
         app.extensions["sportello"].db.dispose()
-    finally:
-        if not args.keep:
-            with psycopg.connect(**connect) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

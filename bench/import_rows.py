@@ -18,48 +18,32 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
+
+from _support import add_common_arguments, create_bench_app, scratch_database, scratch_instance
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=50_000)
+    add_common_arguments(parser, rows=50_000)
     parser.add_argument("--target", default="notes", choices=["notes", "companies"])
     parser.add_argument("--on-duplicate", default="skip", choices=["skip", "update", "create"])
-    parser.add_argument("--postgres", default=os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
 
-    import psycopg
-    from sqlalchemy.engine import make_url
+    with scratch_database(args.postgres, args.keep) as database_url:
+        work = scratch_instance("instance")
+        info = work / "sportello_test_example-1.2.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sportello-test-example\nVersion: 1.2.0\n")
+        (info / "entry_points.txt").write_text("[sportello]\nexample = sportello_example\n")
+        sys.path.insert(0, str(work))
+        sys.path.insert(0, str(ROOT / "tests" / "plugins"))
+        importlib.invalidate_caches()
 
-    admin_url = make_url(args.postgres)
-    name = f"sportello_bench_{uuid.uuid4().hex[:8]}"
-    connect = dict(host=admin_url.host or "127.0.0.1", port=admin_url.port or 5432, user=admin_url.username or "postgres",
-                   dbname=admin_url.database or "postgres", autocommit=True)
-    with psycopg.connect(**connect) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-
-    work = Path(tempfile.mkdtemp(prefix="sportello-bench-"))
-    info = work / "sportello_test_example-1.2.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sportello-test-example\nVersion: 1.2.0\n")
-    (info / "entry_points.txt").write_text("[sportello]\nexample = sportello_example\n")
-    sys.path.insert(0, str(work))
-    sys.path.insert(0, str(ROOT / "tests" / "plugins"))
-    importlib.invalidate_caches()
-    os.environ["SPORTELLO_INSTANCE_PATH"] = str(work / "instance")
-
-    try:
-        from sportello.core.app import create_app
         from sportello.core.db import current_session
         from sportello.core.importer import ImportFile, execute
         from sportello.core.importer.service import start_run
@@ -67,7 +51,7 @@ def main() -> None:
         from sportello.core.users import create_user
 
         plugins, target, lines, mapping, match = generate(args.target, args.rows)
-        app = create_app({"DATABASE_URL": database_url, "MODE": "testing", "SECRET_KEY": "bench"}, plugins=plugins)
+        app = create_bench_app(database_url, plugins)
         content = ("\n".join(lines) + "\n").encode()
         with app.app_context():
             prepare_database(app)
@@ -89,10 +73,6 @@ def main() -> None:
             print(f"import of {result.total:,} rows in {elapsed:.1f} s: {result.total / elapsed:,.0f} rows/s")
             print(f"  created {result.created:,}  updated {result.updated:,}  skipped {result.skipped:,}  rejected {result.rejected:,}")
         app.extensions["sportello"].db.dispose()
-    finally:
-        if not args.keep:
-            with psycopg.connect(**connect) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def generate(target: str, rows: int) -> tuple[list[str], str, list[str], dict[str, str], str]:

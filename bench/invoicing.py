@@ -8,29 +8,28 @@ Runs on a fresh SQLite file by default; pass a PostgreSQL URL whose database is 
 
 from __future__ import annotations
 
-import statistics
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from decimal import Decimal as D
+
+from _support import PASSWORD, create_bench_app, measure
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     folder = tempfile.mkdtemp()
     url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{folder}/bench.db"
-    from sportello.core.app import create_app  # (internal) a standalone application
     from sportello.core.setup import (
         prepare_database,  # (internal) migrations of the core and the plugins
     )
     from sportello.core.users import create_user
     from sportello.testing import login
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "MODE": "testing"}, plugins=["companies", "invoicing"])
+    app = create_bench_app(url, ["companies", "invoicing"])
     with app.app_context():
         prepare_database(app)
-        admin = create_user(email="bench@example.it", name="Bench", profile_code="crm_admin", password="password-123", language="en")
+        admin = create_user(email="bench@example.it", name="Bench", profile_code="crm_admin", password=PASSWORD, language="en")
     from sportello import Actor, acting_as, session
     from sportello_companies.models import Company
     from sportello_invoicing import services
@@ -48,13 +47,8 @@ def main() -> None:
         from sportello_invoicing.pdf import invoice_pdf
 
         with app.test_request_context():
-            invoice_pdf(invoice)  # warm-up
-            times = []
-            for _ in range(10):
-                start = time.perf_counter()
-                invoice_pdf(invoice)
-                times.append(time.perf_counter() - start)
-        print(f"PDF of a 12-line invoice: median {statistics.median(times) * 1000:.0f} ms over 10")
+            pdf_ms = measure(lambda: invoice_pdf(invoice), 10).median_ms
+        print(f"PDF of a 12-line invoice: median {pdf_ms:.0f} ms over 10")
         start_day = date(2020, 1, 1)
         rows = [{"document_type": "TD01", "sequence": "BENCH", "year": 2020 + n // 40000, "sequence_number": n + 1,
                  "number": f"{n + 1}/B", "date": start_day + timedelta(days=n // 100), "state": "issued", "company_id": company.id,
@@ -66,27 +60,24 @@ def main() -> None:
         for chunk in range(0, count, 20000):
             session.execute(insert(Invoice), rows[chunk:chunk + 20000])
         session.commit()
-    client = login(app.test_client(), admin, password="password-123")
+    client = login(app.test_client(), admin, password=PASSWORD)
     with app.app_context():
         session.execute(text("ANALYZE"))
         session.commit()
     for label, path in (("invoice list, first page", "/invoicing/invoices/"),
                         ("invoice list, state=paid (empty)", "/invoicing/invoices/?state=paid")):
-        client.get(path)
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
+        def get_page() -> None:
             assert client.get(path).status_code == 200
-            times.append(time.perf_counter() - start)
-        print(f"{label} at {count} invoices: median {statistics.median(times) * 1000:.0f} ms (whole request)")
+
+        page_ms = measure(get_page, 5).median_ms
+        print(f"{label} at {count} invoices: median {page_ms:.0f} ms (whole request)")
     with app.app_context():
-        times = []
-        for _ in range(5):
-            start = time.perf_counter()
+        def raw_page() -> None:
             session.execute(text("SELECT i.id, i.number, i.date, i.total, c.name FROM invoicing_invoice i JOIN companies_company c "
                                  "ON c.id = i.company_id ORDER BY i.date DESC, i.id DESC LIMIT 51")).all()
-            times.append(time.perf_counter() - start)
-        print(f"raw SQL of the same page: median {statistics.median(times) * 1000:.1f} ms")
+
+        raw_ms = measure(raw_page, 5, warmup=False).median_ms
+        print(f"raw SQL of the same page: median {raw_ms:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -21,12 +21,10 @@ Only loopback; the database is dropped at the end unless --keep is given.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import tempfile
 import time
-import uuid
 from typing import Any
+
+from _support import PASSWORD, add_common_arguments, create_bench_app, logged_in_client, measure, ratio, scratch_database, scratch_instance
 
 QUERY_LIST = """
 SELECT l.id, l.name, l.name_key, l.vat_number, l.legal_city, l.legal_province, l.owner_id, l.status_id, l.source_id,
@@ -50,58 +48,23 @@ QUERY_RUNNING = "SELECT status_id, sum(lead_count), coalesce(sum(value_total), 0
 TARGET_MS = 50.0
 
 
-def median_ms(function: Any, runs: int) -> float:
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def percentile_ms(function: Any, runs: int, pct: float = 95) -> float:
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    return times[min(len(times) - 1, int(len(times) * pct / 100))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--postgres", default=os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", action="store_true")
+    add_common_arguments(parser, rows=1_000_000, runs=30)
     args = parser.parse_args()
 
-    import psycopg
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
-    admin_url = make_url(args.postgres)
-    name = f"sportello_bench_{uuid.uuid4().hex[:8]}"
-    connect = dict(host=admin_url.host or "127.0.0.1", port=admin_url.port or 5432, user=admin_url.username or "postgres",
-                   dbname=admin_url.database or "postgres", autocommit=True)
-    with psycopg.connect(**connect) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    os.environ["SPORTELLO_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="sportello-bench-")
-    try:
-        from sportello.core.app import create_app
+    with scratch_database(args.postgres, args.keep) as database_url:
+        scratch_instance()
         from sportello.core.setup import prepare_database
         from sportello.core.users import create_user
-        from sportello.testing import login
 
-        app = create_app({"DATABASE_URL": database_url, "MODE": "testing", "SECRET_KEY": "bench"}, plugins=["companies", "leads"])
+        app = create_bench_app(database_url, ["companies", "leads"])
         with app.app_context():
             prepare_database(app)
-            crm = create_user(email="crm@bench.it", name="CRM", profile_code="crm_admin", password="password-123", language="en")
-            seller = create_user(email="seller@bench.it", name="Seller", profile_code="salesperson", password="password-123", language="en")
+            crm = create_user(email="crm@bench.it", name="CRM", profile_code="crm_admin", password=PASSWORD, language="en")
+            seller = create_user(email="seller@bench.it", name="Seller", profile_code="salesperson", password=PASSWORD, language="en")
             engine = app.extensions["sportello"].db.engine
             with engine.begin() as connection:
                 profile = connection.execute(text("SELECT id FROM core_profile WHERE code = 'salesperson'")).scalar()
@@ -204,34 +167,29 @@ def main() -> int:
         print()
         print(f"leads at {args.rows:,} rows, 200 salespeople (PostgreSQL), median of {args.runs} runs")
         for label, user, url, raw_run, app_run in cases:
-            client = login(app.test_client(), user, password="password-123")
-            page = client.get(url)
-            assert page.status_code == 200, page.status_code
-            raw_ms = median_ms(raw_run, args.runs)
+            client, _ = logged_in_client(app, user, url)
+            raw_ms = measure(raw_run, args.runs).median_ms
             with app.app_context():
-                app_ms = median_ms(app_run, args.runs)
-            page_ms = median_ms(lambda: client.get(url), args.runs)
-            p95 = percentile_ms(lambda: client.get(url), args.runs)
-            print(f"  {label:<30} raw SQL {raw_ms:7.1f} ms   app query {app_ms:7.1f} ms (x{app_ms / raw_ms:.1f})   "
+                app_ms = measure(app_run, args.runs).median_ms
+            page_ms, p95, _ = measure(lambda: client.get(url), args.runs)
+            print(f"  {label:<30} raw SQL {raw_ms:7.1f} ms   app query {app_ms:7.1f} ms ({ratio(app_ms, raw_ms)})   "
                   f"whole page {page_ms:7.1f} ms (p95 {p95:6.1f})")
         met = True
         for label, user, where, params in (("pipeline, CRM admin", crm, "", {}),
                                            ("pipeline, salesperson", seller, "WHERE l.owner_id = :u", {"u": seller.id})):
-            client = login(app.test_client(), user, password="password-123")
-            assert client.get("/leads/pipeline").status_code == 200
+            client, _ = logged_in_client(app, user, "/leads/pipeline")
             board = raw(" UNION ALL ".join(BOARD_PART.format(status=s, where=where.replace("WHERE", "AND")) for s in statuses), params)
             totals = raw(QUERY_TOTALS.format(where=where.replace("l.", "")), params)
-            raw_ms = median_ms(lambda: (board(), totals()), args.runs)
-            page_ms = median_ms(lambda: client.get("/leads/pipeline"), args.runs)
-            p95 = percentile_ms(lambda: client.get("/leads/pipeline"), args.runs)
+            raw_ms = measure(lambda: (board(), totals()), args.runs).median_ms
+            page_ms, p95, _ = measure(lambda: client.get("/leads/pipeline"), args.runs)
             print(f"  {label:<30} raw SQL {raw_ms:7.1f} ms   {'(cards + live GROUP BY)':>27}   whole page {page_ms:7.1f} ms (p95 {p95:6.1f})")
-            live_ms = median_ms(totals, args.runs)
+            live_ms = measure(totals, args.runs).median_ms
             with app.app_context():
                 from sportello import session
                 from sportello.core.identity import User
 
-                app_ms = median_ms(app_totals(session.get(User, user.id)), args.runs)
-            running = f"running totals raw SQL {median_ms(raw(QUERY_RUNNING, {}), args.runs):6.1f} ms" if user is crm else \
+                app_ms = measure(app_totals(session.get(User, user.id)), args.runs).median_ms
+            running = f"running totals raw SQL {measure(raw(QUERY_RUNNING, {}), args.runs).median_ms:6.1f} ms" if user is crm else \
                 "live GROUP BY (visibility restricts)"
             print(f"  {'  column totals':<30} raw SQL {live_ms:7.1f} ms   app query {app_ms:7.1f} ms ({running})")
             if user is crm:
@@ -239,10 +197,6 @@ def main() -> int:
                 print(f"  {'':<30} target: CRM admin's board p95 under {TARGET_MS:.0f} ms: {'met' if met else 'NOT met'}")
         app.extensions["sportello"].db.dispose()
         return 0 if met else 1
-    finally:
-        if not args.keep:
-            with psycopg.connect(**connect) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

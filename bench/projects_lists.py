@@ -22,13 +22,11 @@ Only loopback; the database is dropped at the end unless --keep is given.
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
-import uuid
 from typing import Any
+
+from _support import PASSWORD, add_common_arguments, create_bench_app, logged_in_client, measure, ratio, scratch_database, scratch_instance
 
 COLUMNS = """
 SELECT a.id, a.company_id, a.project_id, a.title, a.description, a.kind, a.owner_id, a.assignee_id,
@@ -52,20 +50,6 @@ PROJECTS = 20_000
 MANAGERS = 50
 ASSIGNEES = 500
 COMPANIES = 5_000
-
-
-def timings_ms(function: Any, runs: int) -> list[float]:
-    function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000)
-    return sorted(times)
-
-
-def p95(times: list[float]) -> float:
-    return times[min(len(times) - 1, int(len(times) * 0.95))]
 
 
 def load(connection: Any, text: Any, rows: int, pm_id: int, tech_id: int) -> None:
@@ -125,39 +109,24 @@ def load(connection: Any, text: Any, rows: int, pm_id: int, tech_id: int) -> Non
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--postgres", default=os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    parser.add_argument("--keep", action="store_true")
+    add_common_arguments(parser, rows=1_000_000, runs=50)
     parser.add_argument("--explain", action="store_true", help="print the plans of the raw and the application's queries")
     args = parser.parse_args()
 
-    import psycopg
     from sqlalchemy import text
-    from sqlalchemy.engine import make_url
 
-    admin_url = make_url(args.postgres)
-    name = f"sportello_bench_{uuid.uuid4().hex[:8]}"
-    connect = dict(host=admin_url.host or "127.0.0.1", port=admin_url.port or 5432, user=admin_url.username or "postgres",
-                   dbname=admin_url.database or "postgres", autocommit=True)
-    with psycopg.connect(**connect) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    os.environ["SPORTELLO_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="sportello-bench-")
     missed = []
-    try:
+    with scratch_database(args.postgres, args.keep, announce_kept=True) as database_url:
+        scratch_instance()
         from flask_login import login_user
-        from sportello.core.app import create_app
         from sportello.core.setup import prepare_database
         from sportello.core.users import create_user
-        from sportello.testing import login
 
-        app = create_app({"DATABASE_URL": database_url, "MODE": "testing", "SECRET_KEY": "bench"},
-                         plugins=["companies", "projects"])
+        app = create_bench_app(database_url, ["companies", "projects"])
         with app.app_context():
             prepare_database(app)
-            pm = create_user(email="pm@bench.it", name="PM", profile_code="project_manager", password="password-123", language="en")
-            tech = create_user(email="tech@bench.it", name="Tech", profile_code="assignee", password="password-123", language="en")
+            pm = create_user(email="pm@bench.it", name="PM", profile_code="project_manager", password=PASSWORD, language="en")
+            tech = create_user(email="tech@bench.it", name="Tech", profile_code="assignee", password=PASSWORD, language="en")
             engine = app.extensions["sportello"].db.engine
             with engine.begin() as connection:
                 load(connection, text, args.rows, pm.id, tech.id)
@@ -225,30 +194,21 @@ def main() -> int:
             if args.explain:
                 with app.app_context():
                     explain(user_id, url, mine, sql)
-            client = login(app.test_client(), user, password="password-123")
-            page = client.get(url)
-            assert page.status_code == 200, page.status_code
-            raw_times = timings_ms(raw_run, args.runs)
+            client, _ = logged_in_client(app, user, url)
+            raw_ms, raw_p95, _ = measure(raw_run, args.runs)
             with app.app_context():
-                app_times = timings_ms(app_run, args.runs)
-            page_times = timings_ms(lambda: client.get(url), args.runs)
-            raw_ms, app_ms, page_ms = (statistics.median(t) for t in (raw_times, app_times, page_times))
-            print(f"  {label:<34} raw SQL {raw_ms:6.1f} ms (p95 {p95(raw_times):5.1f})   "
-                  f"app query {app_ms:6.1f} ms (p95 {p95(app_times):5.1f}, x{app_ms / raw_ms:.2f} of raw)   "
-                  f"whole page {page_ms:6.1f} ms (p95 {p95(page_times):5.1f})   same rows: {'yes' if same else 'NO'}")
+                app_ms, app_p95, _ = measure(app_run, args.runs)
+            page_ms, page_p95, _ = measure(lambda: client.get(url), args.runs)
+            print(f"  {label:<34} raw SQL {raw_ms:6.1f} ms (p95 {raw_p95:5.1f})   "
+                  f"app query {app_ms:6.1f} ms (p95 {app_p95:5.1f}, {ratio(app_ms, raw_ms, 2)} of raw)   "
+                  f"whole page {page_ms:6.1f} ms (p95 {page_p95:5.1f})   same rows: {'yes' if same else 'NO'}")
             if app_ms > 2 * raw_ms:
-                missed.append(f"{label}: app query x{app_ms / raw_ms:.2f} of raw SQL (target <= 2)")
-            if p95(page_times) >= 50:
-                missed.append(f"{label}: page p95 {p95(page_times):.1f} ms (target < 50)")
+                missed.append(f"{label}: app query {ratio(app_ms, raw_ms, 2)} of raw SQL (target <= 2)")
+            if page_p95 >= 50:
+                missed.append(f"{label}: page p95 {page_p95:.1f} ms (target < 50)")
             if not same:
                 missed.append(f"{label}: the application's rows differ from the raw SQL's")
         app.extensions["sportello"].db.dispose()
-    finally:
-        if not args.keep:
-            with psycopg.connect(**connect) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            print(f"kept database {name}")
     for line in missed:
         print("MISSED", line)
     print("targets met" if not missed else "targets missed")
