@@ -59,3 +59,41 @@ def test_phone_layout_hides_and_opens_the_menu(users: dict[str, Any], live_serve
     page.goto(live_server + "/settings/general")
     assert not [e for e in errors if "Content Security Policy" in e]
     context.close()
+
+
+def test_attach_a_file_and_see_a_refusal_in_place(app: Any, users: dict[str, Any], live_server: str,
+                                                   browser_page: Any, tmp_path: Any) -> None:
+    note_id = ApiClient(login(app.test_client(), users["salesperson"])).post("/notes/", json={"title": "Contratto"}).json["id"]
+    offer, program = tmp_path / "offerta firmata.pdf", tmp_path / "setup.exe"
+    offer.write_bytes(b"%PDF-1.4 offerta")
+    program.write_bytes(b"MZ")
+    page = browser_page
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, live_server, users["salesperson"].email, "correct-horse-battery")
+    page.wait_for_url(live_server + "/")
+    page.goto(f"{live_server}/notes/{note_id}")
+    page.click("#tab-attachments")
+    page.wait_for_selector("#pane-attachments input[type=file]")
+    assert page.locator("#tab-count-attachments").inner_text() == "0"
+
+    page.set_input_files("#pane-attachments input[type=file]", str(offer))
+    page.click("#pane-attachments button:has-text('Attach')")
+    page.wait_for_selector("#pane-attachments a:has-text('offerta firmata.pdf')")
+    assert page.locator("#tab-count-attachments").inner_text() == "1"  # the tab's count follows
+
+    page.set_input_files("#pane-attachments input[type=file]", str(program))
+    page.click("#pane-attachments button:has-text('Attach')")
+    page.wait_for_selector("#pane-attachments .alert-danger")  # a 422 answer is shown in place
+    assert "Files of this type cannot be attached" in page.locator("#pane-attachments .alert-danger").inner_text()
+    assert page.locator("#pane-attachments a:has-text('offerta firmata.pdf')").count() == 1
+
+    with page.expect_download() as download:
+        page.click("#pane-attachments a:has-text('offerta firmata.pdf')")
+    assert download.value.suggested_filename == "offerta firmata.pdf"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#pane-attachments button[aria-label='Remove offerta firmata.pdf']")
+    page.wait_for_selector("#pane-attachments :text('No files attached yet.')")
+    assert page.locator("#tab-count-attachments").inner_text() == "0"
+    assert not [e for e in errors if "Content Security Policy" in e]
