@@ -102,7 +102,7 @@ def test_the_lead_page_has_a_quotes_tab_with_new_quote(app: Any, users: dict[str
     client = login(app.test_client(), users["salesperson"])
     detail = client.get(f"/leads/{lead}").get_data(as_text=True)
     assert f"/invoicing/leads/{lead}/quotes" in detail
-    assert 'Quotes <span class="badge text-bg-light">1</span>' in detail  # the admin's quote is not theirs
+    assert 'Quotes <span class="badge text-bg-light" id="tab-count-quotes">1</span>' in detail  # the admin's quote is not theirs
     tab = client.get(f"/invoicing/leads/{lead}/quotes").get_data(as_text=True)
     assert first["number"] in tab and admin_quote["number"] not in tab
     assert f"/invoicing/quotes/new?lead_id={lead}" in tab
@@ -129,7 +129,7 @@ def test_the_lead_page_has_a_quotes_tab_with_new_quote(app: Any, users: dict[str
         "line_unit_price": ["100"], "line_discount_percent": ["0"], "line_vat_rate": ["22"], "line_vat_nature": [""],
         "notes": "", "terms": ""})
     assert changed.status_code == 302 and "Dal lead, rivisto" in client.get(changed.headers["Location"]).get_data(as_text=True)
-    assert 'Quotes <span class="badge text-bg-light">2</span>' in client.get(f"/leads/{lead}").get_data(as_text=True)
+    assert 'Quotes <span class="badge text-bg-light" id="tab-count-quotes">2</span>' in client.get(f"/leads/{lead}").get_data(as_text=True)
 
 
 def test_conversion_moves_the_quotes_onto_the_company(app: Any, users: dict[str, Any], add_lead: Any, api_as: Any) -> None:
@@ -149,7 +149,7 @@ def test_conversion_moves_the_quotes_onto_the_company(app: Any, users: dict[str,
     client = login(app.test_client(), users["salesperson"])
     tab = client.get(f"/invoicing/companies/{company}/quotes").get_data(as_text=True)
     assert all(number in tab for number in numbers)
-    assert 'Quotes <span class="badge text-bg-light">3</span>' in client.get(f"/companies/{company}").get_data(as_text=True)
+    assert 'Quotes <span class="badge text-bg-light" id="tab-count-quotes">3</span>' in client.get(f"/companies/{company}").get_data(as_text=True)
     lead_tab = client.get(f"/invoicing/leads/{lead}/quotes").get_data(as_text=True)
     assert all(number in lead_tab for number in numbers) and "/invoicing/quotes/new" not in lead_tab
     listed = seller.get("/invoicing/quotes/", query_string={"company_id": company}).json["items"]

@@ -16,7 +16,7 @@ def _token(html: str) -> str:
 
 
 def _badge(label: str, count: int) -> str:
-    return f'{label} <span class="badge text-bg-light">{count}</span>'
+    return f'{label} <span class="badge text-bg-light" id="tab-count-{label.lower()}">{count}</span>'
 
 
 def test_company_tabs_count_what_the_user_sees(app: Any, users: dict[str, Any], add_company: Any, api_as: Any) -> None:
