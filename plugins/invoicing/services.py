@@ -205,7 +205,9 @@ def _check_party(quote: Quote | None, company_id: Any, lead_id: Any, user: Any, 
     """The company of a quote (None for a quote on a lead), after checking the company
     and the lead against what ``user`` may use; problems go to ``errors``."""
     company = None
-    if company_id is not None:
+    if company_id is not None and quote is not None and company_id == quote.company_id:
+        company = quote.company  # unchanged: whoever may change the quote keeps its customer
+    elif company_id is not None:
         company = _company_for_quote(company_id, user)
         if company is None:
             errors["company_id"] = _("You can make quotes only on companies you are responsible for.")

@@ -48,6 +48,25 @@ def test_salesperson_only_on_their_companies_and_for_themselves(users: dict[str,
     assert made.status_code == 201
 
 
+def test_a_quote_stays_editable_when_its_company_passes_to_another_salesperson(
+        app: Any, users: dict[str, Any], add_company: Any, api_as: Any) -> None:
+    from sportello import session
+    from sportello_companies.models import Company
+
+    company = add_company("Passata Srl", users["salesperson"])
+    seller = api_as(users["salesperson"])
+    quote = seller.post("/invoicing/quotes/", json={"company_id": company, "lines": [line()]}).json
+    with app.app_context():
+        session.get(Company, company).salesperson_id = users["crm_admin"].id
+        session.commit()
+    changed = seller.patch(f"/invoicing/quotes/{quote['id']}", json={"title": "Offerta rivista"})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["title"] == "Offerta rivista"
+    other = add_company("Nuova Spa", users["crm_admin"], vat_number="01234567897")
+    moved = seller.patch(f"/invoicing/quotes/{quote['id']}", json={"company_id": other})
+    assert moved.status_code == 422 and "responsible" in str(moved.json)  # a new customer is still checked
+
+
 def test_bad_lines_change_nothing(app: Any, users: dict[str, Any], add_company: Any, api_as: Any) -> None:
     company = add_company("Rossi Srl", users["salesperson"])
     api = api_as(users["salesperson"])
