@@ -24,8 +24,9 @@ EXPORT_CHUNK = 1000
 CSV_FLUSH = 500
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: (attribute of the row, column label) of each exported column.
-Fields = Sequence[tuple[str, str]]
+#: (attribute of the row, column label) of each exported column; labels may be lazy
+#: translations (``lazy_gettext``), written in the language of the user who exports.
+Fields = Sequence[tuple[str, Any]]
 Cell = Callable[[Any, str], Any]
 
 
@@ -49,7 +50,7 @@ def csv_response(rows: Iterable[Any], fields: Fields, cell: Cell, file_name: str
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=";")
         buffer.write("\ufeff")
-        writer.writerow([label for _field, label in fields])
+        writer.writerow([str(label) for _field, label in fields])
         for count, row in enumerate(rows, 1):
             writer.writerow([cell(row, field) for field, _label in fields])
             if count % CSV_FLUSH == 0:
@@ -68,7 +69,7 @@ def xlsx_response(rows: Iterable[Any], fields: Fields, cell: Cell, file_name: st
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append([label for _field, label in fields])
+    worksheet.append([str(label) for _field, label in fields])
     for row in rows:
         worksheet.append([cell(row, field) for field, _label in fields])
     data = io.BytesIO()
