@@ -81,7 +81,7 @@ class CommunicationForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice("email", _l("E-mail")), SelectChoice("sms", _l("SMS")), SelectChoice("call", _l("Phone call")), SelectChoice("other", _l("Other"))])
     direction = SelectField(_l("Direction"), choices=[SelectChoice("out", _l("Outgoing")), SelectChoice("in", _l("Incoming"))])
     contact_id = SelectField(_l("Contact person"), coerce=_optional_int)
-    recipient = StringField(_l("To"), filters=[_strip],
+    recipient = StringField(_l("Recipient"), filters=[_strip],
                             description=_l("E-mail address or mobile number; empty: the contact's, else the company's."))
     subject = StringField(_l("Subject"), filters=[_strip])
     body = TextAreaField(_l("Text"), filters=[_strip])

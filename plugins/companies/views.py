@@ -66,12 +66,14 @@ LIST_COLUMNS = (
     Company.id, Company.name, Company.name_key, Company.vat_number, Company.legal_city, Company.legal_province,
     Company.sector, Company.salesperson_id, Company.updated_at, User.name.label("salesperson_name"),
 )
+#: (field, column heading): headings are lazy, written in the language of the user who exports.
 EXPORT_FIELDS = [
-    ("name", "Ragione sociale"), ("vat_number", "Partita IVA"), ("tax_code", "Codice fiscale"),
-    ("legal_street", "Indirizzo"), ("legal_postcode", "CAP"), ("legal_city", "Città"), ("legal_province", "Provincia"),
-    ("legal_country", "Nazione"), ("pec", "PEC"), ("sdi_code", "Codice destinatario"), ("pa_code", "Codice ufficio PA"),
-    ("phone", "Telefono"), ("email", "E-mail"), ("website", "Sito web"), ("sector", "Settore"),
-    ("salesperson_name", "Commerciale"), ("updated_at", "Aggiornata"),
+    ("name", _l("Company name")), ("vat_number", _l("VAT number")), ("tax_code", _l("Tax code")),
+    ("legal_street", _l("Address")), ("legal_postcode", _l("Postcode")), ("legal_city", _l("City")),
+    ("legal_province", _l("Province")), ("legal_country", _l("Country")), ("pec", _l("PEC")),
+    ("sdi_code", _l("SdI recipient code")), ("pa_code", _l("Public administration office code")),
+    ("phone", _l("Phone")), ("email", _l("E-mail")), ("website", _l("Website")), ("sector", _l("Sector")),
+    ("salesperson_name", _l("Salesperson")), ("updated_at", _l("Last updated")),
 ]
 
 
@@ -156,7 +158,8 @@ def _cell(row: Any, field: str) -> Any:
 
 
 def _export_name(ext: str) -> str:
-    return f"aziende-{utcnow().strftime('%Y%m%d-%H%M')}.{ext}"
+    name = _("companies")  # the file name in the user's language
+    return f"{name}-{utcnow().strftime('%Y%m%d-%H%M')}.{ext}"
 
 
 @blueprint.route("/export.csv")
@@ -168,7 +171,7 @@ def export_csv() -> Response:
 @blueprint.route("/export.xlsx")
 @requires("companies.export")
 def export_xlsx() -> Response:
-    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), "Aziende")
+    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), _("Companies"))
 
 
 # --------------------------------------------------------------------------- one company

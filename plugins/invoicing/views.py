@@ -155,12 +155,15 @@ def quotes() -> Any:
                            first_page=not request.args.get("cursor"))
 
 
-QUOTE_EXPORT = [("number", "Numero"), ("date", "Data"), ("valid_until", "Valido fino al"), ("customer_name", "Cliente"),
-                ("title", "Oggetto"), ("state", "Stato"), ("taxable_total", "Imponibile"), ("vat_total", "IVA"),
-                ("total", "Totale"), ("salesperson_name", "Commerciale")]
-INVOICE_EXPORT = [("number", "Numero"), ("document_type", "Tipo documento"), ("date", "Data"), ("company_name", "Cliente"),
-                  ("state", "Stato"), ("taxable_total", "Imponibile"), ("vat_total", "IVA"), ("total", "Totale documento"),
-                  ("amount_due", "Netto a pagare"), ("paid_total", "Incassato"), ("salesperson_name", "Commerciale")]
+#: (field, column heading) of the exports: headings are lazy, written in the language of the user who exports.
+QUOTE_EXPORT = [("number", _l("Number")), ("date", _l("Date")), ("valid_until", _l("Valid until")),
+                ("customer_name", _l("Customer")), ("title", _l("Subject")), ("state", _l("State")),
+                ("taxable_total", _l("Taxable")), ("vat_total", _l("VAT")), ("total", _l("Total")),
+                ("salesperson_name", _l("Salesperson"))]
+INVOICE_EXPORT = [("number", _l("Number")), ("document_type", _l("Document type")), ("date", _l("Date")),
+                  ("company_name", _l("Customer")), ("state", _l("State")), ("taxable_total", _l("Taxable")),
+                  ("vat_total", _l("VAT")), ("total", _l("Document total")), ("amount_due", _l("Amount due")),
+                  ("paid_total", _l("Received")), ("salesperson_name", _l("Salesperson"))]
 
 
 def _chunks(statement: Any, column: Any, id_column: Any, descending: bool) -> Any:
@@ -183,10 +186,11 @@ def _csv_cell(row: Any, field: str) -> Any:
     return str(value).replace(".", ",") if field.endswith(("total", "due")) else value
 
 
-def _export(rows: Any, fields: list[tuple[str, str]], name: str, kind: str) -> Response:
+def _export(rows: Any, fields: list[tuple[str, Any]], name: str, sheet: str, kind: str) -> Response:
+    """The export as CSV or XLSX: ``name`` starts the file name, ``sheet`` names the XLSX sheet."""
     stamp = utcnow().strftime("%Y%m%d-%H%M")
     if kind == "xlsx":
-        return xlsx_response(rows, fields, _cell, f"{name}-{stamp}.xlsx", name.capitalize())
+        return xlsx_response(rows, fields, _cell, f"{name}-{stamp}.xlsx", sheet)
     return csv_response(rows, fields, _csv_cell, f"{name}-{stamp}.csv")
 
 
@@ -198,7 +202,7 @@ def quotes_export(kind: str) -> Response:
         statement = _quote_statement(QUOTE_COLUMNS)
     except (InvalidQuery, ValueError):
         abort(400)
-    return _export(_chunks(statement, column, Quote.id, descending), QUOTE_EXPORT, "preventivi", kind)
+    return _export(_chunks(statement, column, Quote.id, descending), QUOTE_EXPORT, _("quotes"), _("Quotes"), kind)
 
 
 # --------------------------------------------------------------------------- one quote
@@ -454,7 +458,7 @@ def invoices_export(kind: str) -> Response:
         statement = _invoice_statement(INVOICE_COLUMNS)
     except (InvalidQuery, ValueError):
         abort(400)
-    return _export(_chunks(statement, column, Invoice.id, descending), INVOICE_EXPORT, "fatture", kind)
+    return _export(_chunks(statement, column, Invoice.id, descending), INVOICE_EXPORT, _("invoices"), _("Invoices"), kind)
 
 
 # --------------------------------------------------------------------------- one invoice

@@ -89,13 +89,16 @@ LIST_COLUMNS = (
     Lead.converted_company_id, Lead.updated_at, User.name.label("owner_name"), Status.name.label("status_name"),
     Status.code.label("status_code"), Source.name.label("source_name"),
 )
+#: (field, column heading): headings are lazy, written in the language of the user who exports.
 EXPORT_FIELDS = [
-    ("name", "Ragione sociale"), ("vat_number", "Partita IVA"), ("tax_code", "Codice fiscale"),
-    ("legal_street", "Indirizzo"), ("legal_postcode", "CAP"), ("legal_city", "Città"), ("legal_province", "Provincia"),
-    ("legal_country", "Nazione"), ("pec", "PEC"), ("sdi_code", "Codice destinatario"), ("phone", "Telefono"),
-    ("email", "E-mail"), ("website", "Sito web"), ("sector", "Settore"), ("status_name", "Stato"),
-    ("source_name", "Fonte"), ("owner_name", "Commerciale"), ("estimated_value", "Valore stimato"),
-    ("expected_close_date", "Chiusura prevista"), ("contact_date", "Data ricontatto"), ("updated_at", "Aggiornato"),
+    ("name", _l("Company name")), ("vat_number", _l("VAT number")), ("tax_code", _l("Tax code")),
+    ("legal_street", _l("Address")), ("legal_postcode", _l("Postcode")), ("legal_city", _l("City")),
+    ("legal_province", _l("Province")), ("legal_country", _l("Country")), ("pec", _l("PEC")),
+    ("sdi_code", _l("SdI recipient code")), ("phone", _l("Phone")), ("email", _l("E-mail")),
+    ("website", _l("Website")), ("sector", _l("Sector")), ("status_name", _l("Status")), ("source_name", _l("Source")),
+    ("owner_name", _l("Salesperson")), ("estimated_value", _l("Estimated value")),
+    ("expected_close_date", _l("Expected close")), ("contact_date", _l("Follow-up date")),
+    ("updated_at", _l("Updated on")),
 ]
 BOARD_COLUMNS = (Lead.id, Lead.name, Lead.status_id, Lead.owner_id, Lead.estimated_value, Lead.contact_date,
                  Lead.expected_close_date, Lead.updated_at, User.name.label("owner_name"))
@@ -199,7 +202,8 @@ def _cell(row: Any, field: str) -> Any:
 
 
 def _export_name(ext: str) -> str:
-    return f"lead-{utcnow().strftime('%Y%m%d-%H%M')}.{ext}"
+    name = _("leads")  # the file name in the user's language
+    return f"{name}-{utcnow().strftime('%Y%m%d-%H%M')}.{ext}"
 
 
 def _csv_cell(row: Any, field: str) -> Any:
@@ -217,7 +221,7 @@ def export_csv() -> Response:
 @blueprint.route("/export.xlsx")
 @requires("leads.export")
 def export_xlsx() -> Response:
-    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), "Lead")
+    return xlsx_response(_export_rows(), EXPORT_FIELDS, _cell, _export_name("xlsx"), _("Leads"))
 
 
 # --------------------------------------------------------------------------- pipeline

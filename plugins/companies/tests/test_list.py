@@ -80,14 +80,38 @@ def test_exports_follow_filters_and_visibility(app: Any, users: dict[str, Any], 
     response = client.get("/companies/export.csv?province=MI")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
-    assert rows[0][:3] == ["Ragione sociale", "Partita IVA", "Codice fiscale"]
+    assert rows[0][:3] == ["Company name", "VAT number", "Tax code"]
+    assert rows[0][-1] == "Last updated"
+    assert 'filename="companies-' in response.headers["Content-Disposition"]
     assert [r[0] for r in rows[1:]] == ["Città Srl"] and rows[1][1] == "00743110157"
     response = client.get("/companies/export.xlsx")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.title == "Companies"
     values = [row[0] for row in sheet.iter_rows(values_only=True)]
-    assert values == ["Ragione sociale", "Città Srl", "Other Spa"]
+    assert values == ["Company name", "Città Srl", "Other Spa"]
     assert login(app.test_client(), users["assignee"]).get("/companies/export.csv").status_code == 403
+
+
+def test_exports_speak_the_users_language(app: Any, users: dict[str, Any], add_company: Any) -> None:
+    from openpyxl import load_workbook
+    from sportello import session
+    from sportello.core.identity import User
+
+    add_company("Città Srl", users["salesperson"], legal_city="Milano", legal_province="MI", vat_number="00743110157")
+    with app.app_context():
+        session.get(User, users["salesperson"].id).language = "it"
+        session.commit()
+    client = login(app.test_client(), users["salesperson"])
+    response = client.get("/companies/export.csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0] == ["Ragione sociale", "Partita IVA", "Codice fiscale", "Indirizzo", "CAP", "Città", "Provincia",
+                       "Nazione", "PEC", "Codice destinatario", "Codice ufficio PA", "Telefono", "E-mail", "Sito web",
+                       "Settore", "Commerciale", "Aggiornata"]
+    assert 'filename="aziende-' in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(client.get("/companies/export.xlsx").data)).active
+    assert sheet.title == "Aziende"
+    assert next(sheet.iter_rows(values_only=True))[:2] == ("Ragione sociale", "Partita IVA")
 
 
 def count_list_queries(app: Any, client: Any) -> int:

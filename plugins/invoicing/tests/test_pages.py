@@ -3,8 +3,10 @@ refusals answered by a clear message and nothing changed."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from openpyxl import load_workbook
 from sportello.testing import login
 
 
@@ -58,11 +60,43 @@ def test_exports(app: Any, users: dict[str, Any], add_company: Any, api_as: Any)
     api_as(users["salesperson"]).post("/invoicing/quotes/", json={"company_id": company, "title": "Sito", "lines": [
         {"description": "Servizio", "unit_price": "1000", "vat_rate": "22"}]})
     client = login(app.test_client(), users["crm_admin"])
-    csv = client.get("/invoicing/quotes/export.csv").get_data(as_text=True)
-    assert "Numero;Data" in csv and "Rossi Srl" in csv and "1220,00" in csv
+    response = client.get("/invoicing/quotes/export.csv")
+    csv = response.get_data(as_text=True)
+    assert "Rossi Srl" in csv and "1220,00" in csv
+    assert csv.lstrip("\ufeff").splitlines()[0] == "Number;Date;Valid until;Customer;Subject;State;Taxable;VAT;Total;Salesperson"
+    assert 'filename="quotes-' in response.headers["Content-Disposition"]
     xlsx = client.get("/invoicing/quotes/export.xlsx?state=draft")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert load_workbook(io.BytesIO(xlsx.data)).active.title == "Quotes"
+    invoices = client.get("/invoicing/invoices/export.csv")
+    assert invoices.get_data(as_text=True).lstrip("\ufeff").splitlines()[0] == (
+        "Number;Document type;Date;Customer;State;Taxable;VAT;Document total;Amount due;Received;Salesperson")
+    assert 'filename="invoices-' in invoices.headers["Content-Disposition"]
+    assert load_workbook(io.BytesIO(client.get("/invoicing/invoices/export.xlsx").data)).active.title == "Invoices"
     assert client.get("/invoicing/quotes/?from=notadate").status_code == 400
+
+
+def test_exports_in_italian(app: Any, users: dict[str, Any], add_company: Any, api_as: Any) -> None:
+    from sportello import session
+
+    company = add_company("Rossi Srl", users["salesperson"])
+    api_as(users["salesperson"]).post("/invoicing/quotes/", json={"company_id": company, "title": "Sito", "lines": [
+        {"description": "Servizio", "unit_price": "1000", "vat_rate": "22"}]})
+    with app.app_context():
+        session.merge(users["crm_admin"]).language = "it"
+        session.commit()
+    client = login(app.test_client(), users["crm_admin"])
+    quotes = client.get("/invoicing/quotes/export.csv")
+    assert quotes.get_data(as_text=True).lstrip("\ufeff").splitlines()[0] == (
+        "Numero;Data;Valido fino al;Cliente;Oggetto;Stato;Imponibile;IVA;Totale;Commerciale")
+    assert 'filename="preventivi-' in quotes.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(client.get("/invoicing/quotes/export.xlsx").data)).active
+    assert sheet.title == "Preventivi" and next(sheet.iter_rows(values_only=True))[:2] == ("Numero", "Data")
+    invoices = client.get("/invoicing/invoices/export.csv")
+    assert invoices.get_data(as_text=True).lstrip("\ufeff").splitlines()[0] == (
+        "Numero;Tipo documento;Data;Cliente;Stato;Imponibile;IVA;Totale documento;Netto a pagare;Incassato;Commerciale")
+    assert 'filename="fatture-' in invoices.headers["Content-Disposition"]
+    assert load_workbook(io.BytesIO(client.get("/invoicing/invoices/export.xlsx").data)).active.title == "Fatture"
 
 
 def test_pages_in_italian(app: Any, users: dict[str, Any], add_company: Any) -> None:

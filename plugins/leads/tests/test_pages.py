@@ -86,13 +86,41 @@ def test_contacts_communications_and_conversion_in_pages(make_app: Any, smtp_ser
 def test_exports(app: Any, users: dict[str, Any], add_lead: Any) -> None:
     add_lead("Esportata Srl", users["crm_admin"], estimated_value=1234)
     client = login(app.test_client(), users["crm_admin"])
-    csv_text = client.get("/leads/export.csv").get_data(as_text=True)
+    response = client.get("/leads/export.csv")
+    csv_text = response.get_data(as_text=True)
     assert "Esportata Srl" in csv_text and "1234,0" in csv_text
+    assert csv_text.lstrip("\ufeff").startswith("Company name;VAT number;Tax code;")
+    assert "Status;Source;Salesperson;Estimated value;Expected close;Follow-up date;Updated on" in csv_text
+    assert 'filename="leads-' in response.headers["Content-Disposition"]
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(client.get("/leads/export.xlsx").data))
+    assert book.active.title == "Leads"
     assert any("Esportata Srl" in [c for c in row] for row in book.active.iter_rows(values_only=True))
     assert login(app.test_client(), users["assignee"]).get("/leads/export.csv").status_code == 403
+
+
+def test_exports_speak_the_users_language(app: Any, add_lead: Any) -> None:
+    from openpyxl import load_workbook
+    from sportello import session
+    from sportello.core.users import create_user
+
+    with app.app_context():
+        person = create_user(email="export@leads.it", name="Esporta", profile_code="salesperson", password="password-123",
+                             language="it")
+        session.commit()
+    add_lead("Esportata Srl", person, estimated_value=1234)
+    client = login(app.test_client(), person, password="password-123")
+    response = client.get("/leads/export.csv")
+    header = response.get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert header.split(";") == ["Ragione sociale", "Partita IVA", "Codice fiscale", "Indirizzo", "CAP", "Città", "Provincia",
+                                 "Nazione", "PEC", "Codice destinatario", "Telefono", "E-mail", "Sito web", "Settore",
+                                 "Stato", "Fonte", "Commerciale", "Valore stimato", "Chiusura prevista", "Data ricontatto",
+                                 "Aggiornato"]
+    assert 'filename="lead-' in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(client.get("/leads/export.xlsx").data))
+    assert book.active.title == "Lead"
+    assert next(book.active.iter_rows(values_only=True))[:2] == ("Ragione sociale", "Partita IVA")
 
 
 def test_admins_configure_statuses_and_sources(app: Any, users: dict[str, Any]) -> None:
