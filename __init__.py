@@ -8,7 +8,7 @@ from __future__ import annotations
 
 __version__ = "1.0.0"
 
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext, ngettext, pgettext
 
 from .core import hookimpl
 from .core.access import entity_models, entity_name, select_visible, visible
@@ -126,12 +126,14 @@ __all__ = [
     "hookimpl",
     "hourly_cost_on",
     "lazy_gettext",
+    "lazy_pgettext",
     "move_attachments",
     "ngettext",
     "page_schema",
     "paginate",
     "parse_decimal",
     "parse_sort",
+    "pgettext",
     "plugin_title",
     "problem",
     "public",

@@ -207,3 +207,19 @@ def test_an_unknown_language_is_refused(client: Any, users: dict[str, Any]) -> N
     assert token
     response = client.post("/language", data={"language": "de", "csrf_token": token.group(1)})
     assert response.status_code == 400
+
+
+def test_no_two_catalogues_translate_the_same_text_differently() -> None:
+    """Catalogues are merged and the last one wins: the same English text (and context)
+    translated two ways would show one of them on the other's pages."""
+    catalogues = {"core": TRANSLATIONS / "it" / "LC_MESSAGES" / "messages.po"}
+    catalogues |= {folder.name: folder / "translations" / "it" / "LC_MESSAGES" / "messages.po" for folder in PLUGIN_FOLDERS}
+    seen: dict[tuple[Any, str], dict[str, str]] = {}
+    for name, path in catalogues.items():
+        for message in read_catalog(path):
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if message.id and all(strings) and not message.fuzzy:
+                key = (message.context, message.id if isinstance(message.id, str) else message.id[0])
+                seen.setdefault(key, {})[name] = " | ".join(strings)
+    conflicts = {key: found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert not conflicts, f"translated differently (give the text a context or one wording): {conflicts}"

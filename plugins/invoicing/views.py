@@ -37,6 +37,7 @@ from sportello import (
 )
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
+from sportello import lazy_pgettext
 from sportello_companies.models import Company
 from sqlalchemy import and_, exists, func, or_, select
 
@@ -50,7 +51,7 @@ blueprint = Blueprint("invoicing", __name__, url_prefix="/invoicing", template_f
 invoices_blueprint = Blueprint("invoicing_invoices", __name__, url_prefix="/invoicing")
 
 PAGE_SIZE = 50
-QUOTE_STATE_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
+QUOTE_STATE_LABELS = {"draft": _l("Draft"), "sent": _l("Sent"), "accepted": _l("Accepted"), "rejected": lazy_pgettext("quote state", "Rejected"),
                       "expired": _l("Expired")}
 INVOICE_STATE_LABELS = {"draft": _l("Draft"), "issued": _l("Issued"), "partly_paid": _l("Partly paid"),
                         "paid": _l("Paid"), "overdue": _l("Overdue")}
