@@ -156,6 +156,68 @@ def _need(code: str) -> None:
         abort(403, message=f"Your profile lacks the permission {code}.")
 
 
+# --------------------------------------------------------------------------- contacts and communications of an owner
+# A company, or another plugin's record with contacts and a log of the same shape (a
+# lead): ``model`` is the owner's model of contacts or communications, ``owner_key`` the
+# name of its column pointing at the owner. Each owner checks its own permissions first.
+
+
+def list_owner_contacts(owner: Any, args: dict[str, Any], model: Any, owner_key: str, filters: dict[str, Filter]) -> Any:
+    statement = visible(select(model), current_user, "read").where(getattr(model, owner_key) == owner.id)
+    return api_list(statement, args, sorts={"id": model.id, "last_name": model.last_name}, default_sort="last_name",
+                    id_column=model.id, filters=filters)
+
+
+def add_contact(owner: Any, data: dict[str, Any], model: Any, owner_key: str) -> Any:
+    values, errors = clean_contact(data)
+    if errors:
+        _unprocessable(errors)
+    contact = model(**{owner_key: owner.id}, **values)
+    session.add(contact)
+    owner.updated_at = utcnow()
+    session.commit()
+    return contact
+
+
+def visible_contact(model: Any, contact_id: int, action: str) -> Any:
+    contact = session.scalar(visible(select(model), current_user, action).where(model.id == contact_id))
+    if contact is None:
+        abort(404, message="No such contact.")
+    return contact
+
+
+def change_contact(contact: Any, data: dict[str, Any]) -> Any:
+    values, errors = clean_contact(data)
+    if errors:
+        _unprocessable(errors)
+    for key, value in values.items():
+        setattr(contact, key, value)
+    session.commit()
+    return contact
+
+
+def list_owner_communications(owner: Any, args: dict[str, Any], model: Any, owner_key: str) -> Any:
+    statement = visible(select(model), current_user, "read").where(getattr(model, owner_key) == owner.id)
+    return api_list(statement, args, sorts={"id": model.id, "occurred_at": model.occurred_at},
+                    default_sort="-occurred_at", id_column=model.id,
+                    filters={"kind": Filter(model.kind, "eq"), "status": Filter(model.status, "eq")})
+
+
+def check_communication(data: dict[str, Any]) -> None:
+    """422 when the text, or an e-mail's subject, is missing."""
+    if data["kind"] in ("email", "sms", "other") and not data.get("body"):
+        _unprocessable({"body": str(_l("Write the text."))})
+    if data["kind"] == "email" and not data.get("subject"):
+        _unprocessable({"subject": str(_l("Write the subject of the e-mail."))})
+
+
+def visible_communication(model: Any, communication_id: int) -> Any:
+    entry = session.scalar(visible(select(model), current_user, "read").where(model.id == communication_id))
+    if entry is None:
+        abort(404, message="No such communication.")
+    return entry
+
+
 def _check_refs(values: dict[str, Any]) -> dict[str, str]:
     errors = {}
     if values.get("salesperson_id") is not None and session.get(User, values["salesperson_id"]) is None:
@@ -254,9 +316,8 @@ def delete_company(company_id: int) -> None:
 def list_contacts(args: dict[str, Any], company_id: int) -> Any:
     """Contact persons of a company. Filters: name, email (contains). Sorts: id, last_name."""
     company = _company(company_id)
-    statement = visible(select(Contact), current_user, "read").where(Contact.company_id == company.id)
-    return api_list(statement, args, sorts={"id": Contact.id, "last_name": Contact.last_name}, default_sort="last_name",
-                    id_column=Contact.id, filters={"name": Filter(Contact.last_name, "contains"), "email": Filter(Contact.email, "contains")})
+    return list_owner_contacts(company, args, Contact, "company_id",
+                               {"name": Filter(Contact.last_name, "contains"), "email": Filter(Contact.email, "contains")})
 
 
 @blueprint.route("/<int:company_id>/contacts/", methods=["POST"])
@@ -266,22 +327,12 @@ def create_contact(data: dict[str, Any], company_id: int) -> Any:
     """Add a contact person to a company."""
     _need("companies.edit")
     company = _company(company_id, "update")
-    values, errors = clean_contact(data)
-    if errors:
-        _unprocessable(errors)
-    contact = Contact(company_id=company.id, **values)
-    session.add(contact)
-    company.updated_at = utcnow()
-    session.commit()
-    return contact
+    return add_contact(company, data, Contact, "company_id")
 
 
 def _contact(contact_id: int, action: str) -> Contact:
     _need("companies.view")
-    contact = session.scalar(visible(select(Contact), current_user, action).where(Contact.id == contact_id))
-    if contact is None:
-        abort(404, message="No such contact.")
-    return contact
+    return visible_contact(Contact, contact_id, action)
 
 
 @blueprint.route("/contacts/<int:contact_id>")
@@ -297,14 +348,7 @@ def get_contact(contact_id: int) -> Any:
 def update_contact(data: dict[str, Any], contact_id: int) -> Any:
     """Change a contact person."""
     _need("companies.edit")
-    contact = _contact(contact_id, "update")
-    values, errors = clean_contact(data)
-    if errors:
-        _unprocessable(errors)
-    for key, value in values.items():
-        setattr(contact, key, value)
-    session.commit()
-    return contact
+    return change_contact(_contact(contact_id, "update"), data)
 
 
 @blueprint.route("/contacts/<int:contact_id>", methods=["DELETE"])
@@ -325,10 +369,7 @@ def delete_contact(contact_id: int) -> None:
 def list_communications(args: dict[str, Any], company_id: int) -> Any:
     """The communications log of a company. Filters: kind, status. Sorts: occurred_at, id."""
     company = _company(company_id)
-    statement = visible(select(Communication), current_user, "read").where(Communication.company_id == company.id)
-    return api_list(statement, args, sorts={"id": Communication.id, "occurred_at": Communication.occurred_at},
-                    default_sort="-occurred_at", id_column=Communication.id,
-                    filters={"kind": Filter(Communication.kind, "eq"), "status": Filter(Communication.status, "eq")})
+    return list_owner_communications(company, args, Communication, "company_id")
 
 
 @blueprint.route("/<int:company_id>/communications/", methods=["POST"])
@@ -339,10 +380,7 @@ def create_communication(data: dict[str, Any], company_id: int) -> Any:
     failed (with failure_reason): a failed one is kept."""
     _need("companies.edit")
     company = _company(company_id, "update")
-    if data["kind"] in ("email", "sms", "other") and not data.get("body"):
-        _unprocessable({"body": str(_l("Write the text."))})
-    if data["kind"] == "email" and not data.get("subject"):
-        _unprocessable({"subject": str(_l("Write the subject of the e-mail."))})
+    check_communication(data)
     return record_communication(company, data, current_user)
 
 
@@ -351,7 +389,4 @@ def create_communication(data: dict[str, Any], company_id: int) -> Any:
 def get_communication(communication_id: int) -> Any:
     """One communication (the log is append-only: no change or removal)."""
     _need("companies.view")
-    entry = session.scalar(visible(select(Communication), current_user, "read").where(Communication.id == communication_id))
-    if entry is None:
-        abort(404, message="No such communication.")
-    return entry
+    return visible_communication(Communication, communication_id)

@@ -8,17 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
-from sportello import (
-    ChannelError,
-    Scope,
-    emit,
-    send_email_message,
-    send_sms_message,
-    session,
-    utcnow,
-)
+from sportello import Scope, emit, session, utcnow
 from sqlalchemy import select
 
+from . import communications
 from .models import Communication, Company, Contact, Tag
 from .validation import tag_names
 
@@ -75,13 +68,7 @@ def save_company(company: Company | None, values: dict[str, Any], tags: list[str
 
 
 def default_recipient(company: Company, contact: Contact | None, kind: str) -> str:
-    if kind == "email":
-        return (contact.email if contact else "") or company.email
-    if kind == "sms":
-        return (contact.mobile if contact else "") or company.phone
-    if kind == "call":
-        return (contact.phone or contact.mobile if contact else "") or company.phone
-    return ""
+    return communications.default_recipient(company, contact, kind)
 
 
 def record_communication(company: Company, values: dict[str, Any], user: Any,
@@ -91,47 +78,8 @@ def record_communication(company: Company, values: dict[str, Any], user: Any,
     The entry is committed before sending, so a failure never loses it: it stays with
     status ``failed`` and the reason.
     """
-    contact = None
-    if values.get("contact_id"):
-        contact = session.scalar(select(Contact).where(Contact.id == values["contact_id"], Contact.company_id == company.id))
-    kind = values["kind"]
-    recipient = (values.get("recipient") or "").strip() or default_recipient(company, contact, kind)
-    entry = Communication(
-        company_id=company.id,
-        contact_id=contact.id if contact else None,
-        kind=kind,
-        direction=values.get("direction") or "out",
-        recipient=recipient,
-        subject=(values.get("subject") or "").strip(),
-        body=(values.get("body") or "").strip(),
-        status="sending" if kind in ("email", "sms") else "recorded",
-        user_id=user.id,
-        occurred_at=values.get("occurred_at") or utcnow(),
-    )
-    session.add(entry)
-    session.commit()
-    if kind in ("email", "sms"):
-        send(entry, attachments)
-    return entry
+    return communications.record_communication(company, values, user, attachments, contact_model=Contact,
+                                               communication_model=Communication, owner_key="company_id")
 
 
-def send(entry: Communication, attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
-    """Send (or send again) an e-mail or SMS entry; stores sent or failed with the reason.
-
-    :param attachments: files for an e-mail (name, MIME type, content), e.g. a quote's PDF.
-    """
-    try:
-        if not entry.recipient:
-            raise ChannelError("there is no recipient to send to.")
-        if entry.kind == "email":
-            send_email_message(entry.recipient, entry.subject or "—", entry.body, attachments=attachments)
-        else:
-            send_sms_message(entry.recipient, entry.body)
-    except ChannelError as error:
-        entry.status, entry.failure_reason = "failed", str(error)
-    except Exception as error:  # noqa: BLE001 - any failure is kept on the entry, never lost
-        entry.status, entry.failure_reason = "failed", f"{type(error).__name__}: {error}"
-    else:
-        entry.status, entry.failure_reason = "sent", ""
-        entry.occurred_at = utcnow()
-    session.commit()
+send = communications.send

@@ -290,10 +290,15 @@ def delete(company_id: int) -> Any:
     return redirect(url_for("companies.index"))
 
 
-# --------------------------------------------------------------------------- contacts
+# --------------------------------------------------------------------------- contacts and communications of an owner
+# A company, or another plugin's record with contacts and a log of the same shape (a
+# lead): ``model`` is the owner's model of contacts or communications, ``owner_key`` the
+# name of its column pointing at the owner, ``done`` the address to go back to. Each
+# owner checks its permissions and finds the record first.
 
 
-def _contact_form(company: Company, contact: Contact | None) -> Any:
+def owner_contact_form(owner: Any, contact: Any | None, model: Any, owner_key: str, done: str, template: str,
+                       **context: Any) -> Any:
     form = ContactForm(obj=contact) if contact else ContactForm()
     form.fill_choices()
     if form.is_submitted():
@@ -304,65 +309,48 @@ def _contact_form(company: Company, contact: Contact | None) -> Any:
         values["consent_date"] = form.consent_date.data
         if not errors and not form.errors:
             if contact is None:
-                contact = Contact(company_id=company.id, **values)
+                contact = model(**{owner_key: owner.id}, **values)
                 session.add(contact)
             else:
                 for key, value in values.items():
                     setattr(contact, key, value)
-            company.updated_at = utcnow()
+            owner.updated_at = utcnow()
             session.commit()
             flash(_("Contact %(name)s saved.", name=contact.full_name), "success")
-            return redirect(url_for("companies.detail", company_id=company.id) + "#contacts")
+            return redirect(done)
         for field, message in errors.items():
             getattr(form, field).errors = [*getattr(form, field).errors, message]
     status = 422 if request.method == "POST" else 200
-    return render_template("companies/contact_form.html", form=form, company=company, contact=contact), status
+    return render_template(template, form=form, contact=contact, **context), status
 
 
-@blueprint.route("/<int:company_id>/contacts/new", methods=["GET", "POST"])
-@requires("companies.edit")
-def contact_new(company_id: int) -> Any:
-    return _contact_form(_company_or_404(company_id, "update"), None)
-
-
-@blueprint.route("/<int:company_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
-@requires("companies.edit")
-def contact_edit(company_id: int, contact_id: int) -> Any:
-    company = _company_or_404(company_id, "update")
-    contact = session.scalar(visible(select(Contact), current_user, "update")
-                             .where(Contact.id == contact_id, Contact.company_id == company.id))
+def owner_contact(owner: Any, model: Any, owner_key: str, contact_id: int, action: str) -> Any:
+    """The owner's contact ``contact_id`` the user may ``action``, else 404."""
+    contact = session.scalar(visible(select(model), current_user, action)
+                             .where(model.id == contact_id, getattr(model, owner_key) == owner.id))
     if contact is None:
         abort(404)
-    return _contact_form(company, contact)
+    return contact
 
 
-@blueprint.route("/<int:company_id>/contacts/<int:contact_id>/delete", methods=["POST"])
-@requires("companies.edit")
-def contact_delete(company_id: int, contact_id: int) -> Any:
+def delete_contact(contact: Any, done: str) -> Any:
     from flask_wtf.csrf import validate_csrf
 
-    company = _company_or_404(company_id, "update")
-    contact = session.scalar(visible(select(Contact), current_user, "delete")
-                             .where(Contact.id == contact_id, Contact.company_id == company.id))
-    if contact is None:
-        abort(404)
     validate_csrf(request.form.get("csrf_token"))
     session.delete(contact)
     session.commit()
     flash(_("Contact removed."), "success")
-    return redirect(url_for("companies.detail", company_id=company.id) + "#contacts")
+    return redirect(done)
 
 
-# --------------------------------------------------------------------------- communications
-
-
-@blueprint.route("/<int:company_id>/communications/new", methods=["GET", "POST"])
-@requires("companies.edit")
-def communication_new(company_id: int) -> Any:
-    company = _company_or_404(company_id, "update")
-    contacts = list(session.scalars(select(Contact).where(Contact.company_id == company.id).order_by(Contact.last_name)))
+def owner_communication_form(owner: Any, model: Any, owner_key: str, record: Any, done: str, template: str,
+                             recipient_help: str | None = None, **context: Any) -> Any:
+    """The form of a new communication; ``record`` is the owner's record_communication."""
+    contacts = list(session.scalars(select(model).where(getattr(model, owner_key) == owner.id).order_by(model.last_name)))
     form = CommunicationForm()
     form.contact_id.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.full_name) for c in contacts]
+    if recipient_help is not None:
+        form.recipient.description = recipient_help
     if request.method == "GET":
         form.kind.data = request.args.get("kind", "email")
     if form.validate_on_submit():
@@ -374,17 +362,17 @@ def communication_new(company_id: int) -> Any:
         if kind == "email" and form.recipient.data and "@" not in form.recipient.data:
             form.recipient.errors = [_("Write a valid e-mail address, such as name@example.com.")]
         if not (form.body.errors or form.subject.errors or form.recipient.errors):
-            entry = record_communication(company, {
+            entry = record(owner, {
                 "kind": kind, "direction": form.direction.data, "contact_id": form.contact_id.data,
                 "recipient": form.recipient.data, "subject": form.subject.data, "body": form.body.data,
             }, current_user)
-            _flash_result(entry)
-            return redirect(url_for("companies.detail", company_id=company.id) + "#timeline")
+            flash_result(entry)
+            return redirect(done)
     status = 422 if request.method == "POST" else 200
-    return render_template("companies/communication_form.html", form=form, company=company), status
+    return render_template(template, form=form, **context), status
 
 
-def _flash_result(entry: Communication) -> None:
+def flash_result(entry: Any) -> None:
     if entry.status == "sent":
         flash(_("Sent to %(to)s.", to=entry.recipient), "success")
     elif entry.status == "failed":
@@ -393,18 +381,65 @@ def _flash_result(entry: Communication) -> None:
         flash(_("Communication recorded."), "success")
 
 
-@blueprint.route("/<int:company_id>/communications/<int:communication_id>/resend", methods=["POST"])
-@requires("companies.edit")
-def communication_resend(company_id: int, communication_id: int) -> Any:
+def resend_communication(owner: Any, model: Any, owner_key: str, communication_id: int, done: str) -> Any:
+    """Send again the owner's failed e-mail or SMS ``communication_id``."""
     from flask_wtf.csrf import validate_csrf
 
-    company = _company_or_404(company_id, "update")
-    entry = session.scalar(visible(select(Communication), current_user, "update")
-                           .where(Communication.id == communication_id, Communication.company_id == company.id))
+    entry = session.scalar(visible(select(model), current_user, "update")
+                           .where(model.id == communication_id, getattr(model, owner_key) == owner.id))
     if entry is None or entry.kind not in ("email", "sms") or entry.status == "sent":
         abort(404)
     validate_csrf(request.form.get("csrf_token"))
     send(entry)
-    _flash_result(entry)
-    return redirect(url_for("companies.detail", company_id=company.id) + "#timeline")
+    flash_result(entry)
+    return redirect(done)
 
+
+# --------------------------------------------------------------------------- contacts
+
+
+def _detail(company: Company, part: str) -> str:
+    return url_for("companies.detail", company_id=company.id) + part
+
+
+@blueprint.route("/<int:company_id>/contacts/new", methods=["GET", "POST"])
+@requires("companies.edit")
+def contact_new(company_id: int) -> Any:
+    company = _company_or_404(company_id, "update")
+    return owner_contact_form(company, None, Contact, "company_id", _detail(company, "#contacts"),
+                              "companies/contact_form.html", company=company)
+
+
+@blueprint.route("/<int:company_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
+@requires("companies.edit")
+def contact_edit(company_id: int, contact_id: int) -> Any:
+    company = _company_or_404(company_id, "update")
+    contact = owner_contact(company, Contact, "company_id", contact_id, "update")
+    return owner_contact_form(company, contact, Contact, "company_id", _detail(company, "#contacts"),
+                              "companies/contact_form.html", company=company)
+
+
+@blueprint.route("/<int:company_id>/contacts/<int:contact_id>/delete", methods=["POST"])
+@requires("companies.edit")
+def contact_delete(company_id: int, contact_id: int) -> Any:
+    company = _company_or_404(company_id, "update")
+    contact = owner_contact(company, Contact, "company_id", contact_id, "delete")
+    return delete_contact(contact, _detail(company, "#contacts"))
+
+
+# --------------------------------------------------------------------------- communications
+
+
+@blueprint.route("/<int:company_id>/communications/new", methods=["GET", "POST"])
+@requires("companies.edit")
+def communication_new(company_id: int) -> Any:
+    company = _company_or_404(company_id, "update")
+    return owner_communication_form(company, Contact, "company_id", record_communication, _detail(company, "#timeline"),
+                                     "companies/communication_form.html", company=company)
+
+
+@blueprint.route("/<int:company_id>/communications/<int:communication_id>/resend", methods=["POST"])
+@requires("companies.edit")
+def communication_resend(company_id: int, communication_id: int) -> Any:
+    company = _company_or_404(company_id, "update")
+    return resend_communication(company, Communication, "company_id", communication_id, _detail(company, "#timeline"))

@@ -16,13 +16,20 @@ from sportello import (
     api_list,
     page_schema,
     session,
-    utcnow,
     visible,
 )
-from sportello import lazy_gettext as _l
 from sportello_companies.api import CommunicationSchema as CompanyCommunicationSchema
 from sportello_companies.api import CompanySchema
 from sportello_companies.api import ContactSchema as CompanyContactSchema
+from sportello_companies.api import (
+    add_contact,
+    change_contact,
+    check_communication,
+    list_owner_communications,
+    list_owner_contacts,
+    visible_communication,
+    visible_contact,
+)
 from sqlalchemy import select
 from sqlalchemy.orm import load_only, raiseload
 
@@ -34,7 +41,7 @@ from .services import (
     save_lead,
     validate_lead,
 )
-from .validation import TEXT_FIELDS, clean_company, clean_contact
+from .validation import TEXT_FIELDS, clean_company
 
 blueprint = ApiBlueprint("leads_api", __name__, url_prefix="/leads",
                          description="Leads with their registry data, pipeline status, contacts, communications and conversion.")
@@ -216,9 +223,7 @@ def convert_lead(data: dict[str, Any], lead_id: int) -> Any:
 def list_contacts(args: dict[str, Any], lead_id: int) -> Any:
     """Contact persons of a lead. Sorts: id, last_name."""
     lead = _lead(lead_id)
-    statement = visible(select(Contact), current_user, "read").where(Contact.lead_id == lead.id)
-    return api_list(statement, args, sorts={"id": Contact.id, "last_name": Contact.last_name}, default_sort="last_name",
-                    id_column=Contact.id, filters={"name": Filter(Contact.last_name, "contains")})
+    return list_owner_contacts(lead, args, Contact, "lead_id", {"name": Filter(Contact.last_name, "contains")})
 
 
 @blueprint.route("/<int:lead_id>/contacts/", methods=["POST"])
@@ -228,22 +233,12 @@ def create_contact(data: dict[str, Any], lead_id: int) -> Any:
     """Add a contact person to a lead."""
     _need("leads.edit")
     lead = _lead(lead_id, "update")
-    values, errors = clean_contact(data)
-    if errors:
-        _unprocessable(errors)
-    contact = Contact(lead_id=lead.id, **values)
-    session.add(contact)
-    lead.updated_at = utcnow()
-    session.commit()
-    return contact
+    return add_contact(lead, data, Contact, "lead_id")
 
 
 def _contact(contact_id: int, action: str) -> Contact:
     _need("leads.view")
-    contact = session.scalar(visible(select(Contact), current_user, action).where(Contact.id == contact_id))
-    if contact is None:
-        abort(404, message="No such contact.")
-    return contact
+    return visible_contact(Contact, contact_id, action)
 
 
 @blueprint.route("/contacts/<int:contact_id>")
@@ -259,14 +254,7 @@ def get_contact(contact_id: int) -> Any:
 def update_contact(data: dict[str, Any], contact_id: int) -> Any:
     """Change a contact person."""
     _need("leads.edit")
-    contact = _contact(contact_id, "update")
-    values, errors = clean_contact(data)
-    if errors:
-        _unprocessable(errors)
-    for key, value in values.items():
-        setattr(contact, key, value)
-    session.commit()
-    return contact
+    return change_contact(_contact(contact_id, "update"), data)
 
 
 @blueprint.route("/contacts/<int:contact_id>", methods=["DELETE"])
@@ -287,10 +275,7 @@ def delete_contact(contact_id: int) -> None:
 def list_communications(args: dict[str, Any], lead_id: int) -> Any:
     """The communications log of a lead. Filters: kind, status. Sorts: occurred_at, id."""
     lead = _lead(lead_id)
-    statement = visible(select(Communication), current_user, "read").where(Communication.lead_id == lead.id)
-    return api_list(statement, args, sorts={"id": Communication.id, "occurred_at": Communication.occurred_at},
-                    default_sort="-occurred_at", id_column=Communication.id,
-                    filters={"kind": Filter(Communication.kind, "eq"), "status": Filter(Communication.status, "eq")})
+    return list_owner_communications(lead, args, Communication, "lead_id")
 
 
 @blueprint.route("/<int:lead_id>/communications/", methods=["POST"])
@@ -300,10 +285,7 @@ def create_communication(data: dict[str, Any], lead_id: int) -> Any:
     """Log a communication; an e-mail or SMS is sent now (status sent or failed)."""
     _need("leads.edit")
     lead = _lead(lead_id, "update")
-    if data["kind"] in ("email", "sms", "other") and not data.get("body"):
-        _unprocessable({"body": str(_l("Write the text."))})
-    if data["kind"] == "email" and not data.get("subject"):
-        _unprocessable({"subject": str(_l("Write the subject of the e-mail."))})
+    check_communication(data)
     return record_communication(lead, data, current_user)
 
 
@@ -312,7 +294,4 @@ def create_communication(data: dict[str, Any], lead_id: int) -> Any:
 def get_communication(communication_id: int) -> Any:
     """One communication of a lead."""
     _need("leads.view")
-    entry = session.scalar(visible(select(Communication), current_user, "read").where(Communication.id == communication_id))
-    if entry is None:
-        abort(404, message="No such communication.")
-    return entry
+    return visible_communication(Communication, communication_id)

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask import url_for
 from sportello import (
-    ChannelError,
     Deadline,
     Scope,
     User,
@@ -19,13 +18,12 @@ from sportello import (
     move_attachments,
     ngettext,
     parse_decimal,
-    send_email_message,
-    send_sms_message,
     session,
     utcnow,
     visible,
 )
 from sportello import lazy_gettext as _l
+from sportello_companies import communications
 from sqlalchemy import select
 
 from .models import REGISTRY_FIELDS, Communication, Contact, Lead, Source, Status, Tag
@@ -210,13 +208,7 @@ def change_status(lead: Lead, status_id: int, user: Any, extra: dict[str, Any] |
 
 
 def default_recipient(lead: Lead, contact: Contact | None, kind: str) -> str:
-    if kind == "email":
-        return (contact.email if contact else "") or lead.email
-    if kind == "sms":
-        return (contact.mobile if contact else "") or lead.phone
-    if kind == "call":
-        return (contact.phone or contact.mobile if contact else "") or lead.phone
-    return ""
+    return communications.default_recipient(lead, contact, kind)
 
 
 def record_communication(lead: Lead, values: dict[str, Any], user: Any,
@@ -226,43 +218,11 @@ def record_communication(lead: Lead, values: dict[str, Any], user: Any,
 
     :param attachments: files for an e-mail (name, MIME type, content), e.g. a quote's PDF.
     """
-    contact = None
-    if values.get("contact_id"):
-        contact = session.scalar(select(Contact).where(Contact.id == values["contact_id"], Contact.lead_id == lead.id))
-    kind = values["kind"]
-    recipient = (values.get("recipient") or "").strip() or default_recipient(lead, contact, kind)
-    entry = Communication(
-        lead_id=lead.id, contact_id=contact.id if contact else None, kind=kind,
-        direction=values.get("direction") or "out", recipient=recipient,
-        subject=(values.get("subject") or "").strip(), body=(values.get("body") or "").strip(),
-        status="sending" if kind in ("email", "sms") else "recorded", user_id=user.id,
-        occurred_at=values.get("occurred_at") or utcnow(),
-    )
-    session.add(entry)
-    lead.updated_at = utcnow()
-    session.commit()
-    if kind in ("email", "sms"):
-        send(entry, attachments)
-    return entry
+    return communications.record_communication(lead, values, user, attachments, contact_model=Contact,
+                                               communication_model=Communication, owner_key="lead_id", touch=True)
 
 
-def send(entry: Communication, attachments: Sequence[tuple[str, str, bytes]] = ()) -> None:
-    """Send (or send again) an e-mail or SMS entry; stores sent or failed with the reason."""
-    try:
-        if not entry.recipient:
-            raise ChannelError("there is no recipient to send to.")
-        if entry.kind == "email":
-            send_email_message(entry.recipient, entry.subject or "—", entry.body, attachments=attachments)
-        else:
-            send_sms_message(entry.recipient, entry.body)
-    except ChannelError as error:
-        entry.status, entry.failure_reason = "failed", str(error)
-    except Exception as error:  # noqa: BLE001 - any failure is kept on the entry, never lost
-        entry.status, entry.failure_reason = "failed", f"{type(error).__name__}: {error}"
-    else:
-        entry.status, entry.failure_reason = "sent", ""
-        entry.occurred_at = utcnow()
-    session.commit()
+send = communications.send
 
 
 # --------------------------------------------------------------------------- deadlines

@@ -42,11 +42,18 @@ from sportello import (
 )
 from sportello import gettext as _
 from sportello import lazy_gettext as _l
+from sportello_companies.views import (
+    delete_contact,
+    owner_communication_form,
+    owner_contact,
+    owner_contact_form,
+    resend_communication,
+)
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from .forms import CommunicationForm, ContactForm, ConvertForm, LeadForm
+from .forms import ConvertForm, LeadForm
 from .models import Communication, Contact, Lead, Source, Status, Tag, lead_tag
 from .services import (
     ConversionError,
@@ -59,13 +66,12 @@ from .services import (
     parse_value,
     record_communication,
     save_lead,
-    send,
     sources,
     statuses,
     validate_lead,
 )
 from .totals import board as board_totals
-from .validation import SECTORS, TEXT_FIELDS, clean_company, clean_contact
+from .validation import SECTORS, TEXT_FIELDS, clean_company
 
 blueprint = Blueprint(
     "leads", __name__, url_prefix="/leads", template_folder="templates",
@@ -476,62 +482,31 @@ def convert_lead(lead_id: int) -> Any:
 # --------------------------------------------------------------------------- contacts
 
 
-def _contact_form(lead: Lead, contact: Contact | None) -> Any:
-    form = ContactForm(obj=contact) if contact else ContactForm()
-    form.fill_choices()
-    if form.is_submitted():
-        form.validate()
-        data = {f: getattr(form, f).data or "" for f in ("first_name", "last_name", "role", "email", "phone", "mobile", "notes", "legal_basis")}
-        values, errors = clean_contact(data)
-        values["consent_marketing"] = bool(form.consent_marketing.data)
-        values["consent_date"] = form.consent_date.data
-        if not errors and not form.errors:
-            if contact is None:
-                contact = Contact(lead_id=lead.id, **values)
-                session.add(contact)
-            else:
-                for key, value in values.items():
-                    setattr(contact, key, value)
-            lead.updated_at = utcnow()
-            session.commit()
-            flash(_("Contact %(name)s saved.", name=contact.full_name), "success")
-            return redirect(url_for("leads.detail", lead_id=lead.id) + "#contacts")
-        for field, message in errors.items():
-            getattr(form, field).errors = [*getattr(form, field).errors, message]
-    status = 422 if request.method == "POST" else 200
-    return render_template("leads/contact_form.html", form=form, lead=lead, contact=contact), status
+def _detail(lead: Lead, part: str) -> str:
+    return url_for("leads.detail", lead_id=lead.id) + part
 
 
 @blueprint.route("/<int:lead_id>/contacts/new", methods=["GET", "POST"])
 @requires("leads.edit")
 def contact_new(lead_id: int) -> Any:
-    return _contact_form(_lead_or_404(lead_id, "update"), None)
+    lead = _lead_or_404(lead_id, "update")
+    return owner_contact_form(lead, None, Contact, "lead_id", _detail(lead, "#contacts"), "leads/contact_form.html", lead=lead)
 
 
 @blueprint.route("/<int:lead_id>/contacts/<int:contact_id>/edit", methods=["GET", "POST"])
 @requires("leads.edit")
 def contact_edit(lead_id: int, contact_id: int) -> Any:
     lead = _lead_or_404(lead_id, "update")
-    contact = session.scalar(visible(select(Contact), current_user, "update").where(Contact.id == contact_id, Contact.lead_id == lead.id))
-    if contact is None:
-        abort(404)
-    return _contact_form(lead, contact)
+    contact = owner_contact(lead, Contact, "lead_id", contact_id, "update")
+    return owner_contact_form(lead, contact, Contact, "lead_id", _detail(lead, "#contacts"), "leads/contact_form.html", lead=lead)
 
 
 @blueprint.route("/<int:lead_id>/contacts/<int:contact_id>/delete", methods=["POST"])
 @requires("leads.edit")
 def contact_delete(lead_id: int, contact_id: int) -> Any:
-    from flask_wtf.csrf import validate_csrf
-
     lead = _lead_or_404(lead_id, "update")
-    contact = session.scalar(visible(select(Contact), current_user, "delete").where(Contact.id == contact_id, Contact.lead_id == lead.id))
-    if contact is None:
-        abort(404)
-    validate_csrf(request.form.get("csrf_token"))
-    session.delete(contact)
-    session.commit()
-    flash(_("Contact removed."), "success")
-    return redirect(url_for("leads.detail", lead_id=lead.id) + "#contacts")
+    contact = owner_contact(lead, Contact, "lead_id", contact_id, "delete")
+    return delete_contact(contact, _detail(lead, "#contacts"))
 
 
 # --------------------------------------------------------------------------- communications
@@ -541,54 +516,16 @@ def contact_delete(lead_id: int, contact_id: int) -> Any:
 @requires("leads.edit")
 def communication_new(lead_id: int) -> Any:
     lead = _lead_or_404(lead_id, "update")
-    contacts = list(session.scalars(select(Contact).where(Contact.lead_id == lead.id).order_by(Contact.last_name)))
-    form = CommunicationForm()
-    form.contact_id.choices = [SelectChoice(None, "—")] + [SelectChoice(c.id, c.full_name) for c in contacts]
-    form.recipient.description = _("E-mail address or mobile number; empty: the contact's, else the lead's.")
-    if request.method == "GET":
-        form.kind.data = request.args.get("kind", "email")
-    if form.validate_on_submit():
-        kind = form.kind.data
-        if kind in ("email", "sms", "other") and not form.body.data:
-            form.body.errors = [_("Write the text.")]
-        if kind == "email" and not form.subject.data:
-            form.subject.errors = [_("Write the subject of the e-mail.")]
-        if kind == "email" and form.recipient.data and "@" not in form.recipient.data:
-            form.recipient.errors = [_("Write a valid e-mail address, such as name@example.com.")]
-        if not (form.body.errors or form.subject.errors or form.recipient.errors):
-            entry = record_communication(lead, {
-                "kind": kind, "direction": form.direction.data, "contact_id": form.contact_id.data,
-                "recipient": form.recipient.data, "subject": form.subject.data, "body": form.body.data,
-            }, current_user)
-            _flash_result(entry)
-            return redirect(url_for("leads.detail", lead_id=lead.id) + "#timeline")
-    status = 422 if request.method == "POST" else 200
-    return render_template("leads/communication_form.html", form=form, lead=lead), status
-
-
-def _flash_result(entry: Communication) -> None:
-    if entry.status == "sent":
-        flash(_("Sent to %(to)s.", to=entry.recipient), "success")
-    elif entry.status == "failed":
-        flash(_("Not sent: %(reason)s The message is kept in the log; you can send it again.", reason=entry.failure_reason), "danger")
-    else:
-        flash(_("Communication recorded."), "success")
+    return owner_communication_form(
+        lead, Contact, "lead_id", record_communication, _detail(lead, "#timeline"), "leads/communication_form.html",
+        recipient_help=_("E-mail address or mobile number; empty: the contact's, else the lead's."), lead=lead)
 
 
 @blueprint.route("/<int:lead_id>/communications/<int:communication_id>/resend", methods=["POST"])
 @requires("leads.edit")
 def communication_resend(lead_id: int, communication_id: int) -> Any:
-    from flask_wtf.csrf import validate_csrf
-
     lead = _lead_or_404(lead_id, "update")
-    entry = session.scalar(visible(select(Communication), current_user, "update")
-                           .where(Communication.id == communication_id, Communication.lead_id == lead.id))
-    if entry is None or entry.kind not in ("email", "sms") or entry.status == "sent":
-        abort(404)
-    validate_csrf(request.form.get("csrf_token"))
-    send(entry)
-    _flash_result(entry)
-    return redirect(url_for("leads.detail", lead_id=lead.id) + "#timeline")
+    return resend_communication(lead, Communication, "lead_id", communication_id, _detail(lead, "#timeline"))
 
 
 
