@@ -19,6 +19,7 @@ from .core.attachments import (
     attach,
     attachments_of,
     check_file,
+    count_attachments,
     move_attachments,
     upload_limits,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "attachments_of",
     "call_hooks",
     "check_file",
+    "count_attachments",
     "csv_response",
     "each_row",
     "emit",

@@ -164,9 +164,10 @@ def attachments_of(record: Any) -> list[Attachment]:
         .order_by(Attachment.created_at.desc(), Attachment.id.desc())))
 
 
-def count_attachments(entity: str, record_id: int) -> int:
-    return current_session().scalar(
-        select(func.count(Attachment.id)).where(Attachment.entity == entity, Attachment.record_id == record_id)) or 0
+def count_attachments(record: Any) -> int:
+    """How many files a record has (one COUNT, for tab badges and previews)."""
+    return current_session().scalar(select(func.count(Attachment.id)).where(
+        Attachment.entity == entity_of(record), Attachment.record_id == record.id)) or 0
 
 
 def move_attachments(source: Any, target: Any) -> int:

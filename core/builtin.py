@@ -100,7 +100,7 @@ def record_tabs(entity: str, record: Any) -> list[RecordTab]:
     if getattr(type(record), "__attachments__", False):
         tabs.append(RecordTab("attachments", _l("Attachments"),
                               url_for("core.record_attachments", entity=entity, record_id=key[0]),
-                              count=count_attachments(entity, key[0]), order=900))
+                              count=count_attachments(record), order=900))
     return tabs
 
 

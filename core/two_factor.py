@@ -44,11 +44,6 @@ def matching_step(secret: str | None, code: str | None, at: float | None = None)
     return None
 
 
-def verify_code(secret: str | None, code: str | None) -> bool:
-    """Whether ``code`` is a valid code of ``secret`` now (used to confirm the set-up)."""
-    return matching_step(secret, code) is not None
-
-
 def use_code(session: Any, user: Any, code: str | None) -> bool:
     """Accept ``code`` for ``user`` once: a code already used (or an older one) is refused,
     so a code seen over someone's shoulder cannot be replayed (RFC 6238, 5.2). The step is

@@ -140,23 +140,12 @@ def search(user: Any, text: str, limit: int) -> list[SearchResult]:
     if not user.can("companies.view"):
         return []
     from flask import url_for
-    from sportello import session, visible
-    from sqlalchemy import select
 
     from .models import Company
+    from .services import registry_search
 
-    rows = session.execute(
-        visible(select(Company.id, Company.name, Company.vat_number, Company.legal_city), user, "list")
-        .where(Company.search_text.contains(text.strip().lower(), autoescape=True))
-        .order_by(Company.name_key, Company.id)
-        .limit(limit)
-    ).all()
-    found = []
-    for row in rows:
-        detail = " · ".join(part for part in (row.vat_number and f"P.IVA {row.vat_number}", row.legal_city) if part)
-        score = 2.0 if row.name.lower().startswith(text.strip().lower()) else 1.0
-        found.append(SearchResult(row.name, url_for("companies.detail", company_id=row.id), _l("Company"), detail, score=score))
-    return found
+    return registry_search(Company, user, text, limit, _l("Company"),
+                           lambda record_id: url_for("companies.detail", company_id=record_id))
 
 
 @hookimpl

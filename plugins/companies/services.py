@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
-from sportello import Scope, emit, session, utcnow
+from sportello import Scope, SearchResult, emit, session, utcnow, visible
 from sqlalchemy import select
 
 from . import communications
@@ -83,3 +83,22 @@ def record_communication(company: Company, values: dict[str, Any], user: Any,
 
 
 send = communications.send
+
+
+def registry_search(model: Any, user: Any, text: str, limit: int, kind: Any, link: Any) -> list[SearchResult]:
+    """Global-search results among records with Italian registry data (companies, leads):
+    those ``user`` sees in lists whose search text holds ``text``, names starting with it
+    first; each shows its P.IVA and city. ``link(record_id)`` is the record's page."""
+    needle = text.strip().lower()
+    rows = session.execute(
+        visible(select(model.id, model.name, model.vat_number, model.legal_city), user, "list")
+        .where(model.search_text.contains(needle, autoescape=True))
+        .order_by(model.name_key, model.id)
+        .limit(limit)
+    ).all()
+    found = []
+    for row in rows:
+        detail = " · ".join(part for part in (row.vat_number and f"P.IVA {row.vat_number}", row.legal_city) if part)
+        score = 2.0 if row.name.lower().startswith(needle) else 1.0
+        found.append(SearchResult(row.name, link(row.id), kind, detail, score=score))
+    return found

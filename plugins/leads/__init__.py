@@ -174,23 +174,11 @@ def search(user: Any, text: str, limit: int) -> list[SearchResult]:
     if not user.can("leads.view"):
         return []
     from flask import url_for
-    from sportello import session, visible
-    from sqlalchemy import select
+    from sportello_companies.services import registry_search
 
     from .models import Lead
 
-    rows = session.execute(
-        visible(select(Lead.id, Lead.name, Lead.vat_number, Lead.legal_city), user, "list")
-        .where(Lead.search_text.contains(text.strip().lower(), autoescape=True))
-        .order_by(Lead.name_key, Lead.id)
-        .limit(limit)
-    ).all()
-    found = []
-    for row in rows:
-        detail = " · ".join(part for part in (row.vat_number and f"P.IVA {row.vat_number}", row.legal_city) if part)
-        score = 2.0 if row.name.lower().startswith(text.strip().lower()) else 1.0
-        found.append(SearchResult(row.name, url_for("leads.detail", lead_id=row.id), _l("Lead"), detail, score=score))
-    return found
+    return registry_search(Lead, user, text, limit, _l("Lead"), lambda record_id: url_for("leads.detail", lead_id=record_id))
 
 
 @hookimpl

@@ -28,8 +28,8 @@ from sportello import (
     Scope,
     User,
     apply_filters,
-    attachments_of,
     call_hooks,
+    count_attachments,
     csv_response,
     each_row,
     paginate,
@@ -470,7 +470,7 @@ def convert_lead(lead_id: int) -> Any:
         return redirect(url_for("companies.detail", company_id=company.id))
     contacts = session.scalar(select(func.count(Contact.id)).where(Contact.lead_id == lead.id))
     communications = session.scalar(select(func.count(Communication.id)).where(Communication.lead_id == lead.id))
-    attachments = len(attachments_of(lead))
+    attachments = count_attachments(lead)
     others = call_hooks("leads_conversion_preview", lead=lead)
     if request.method == "GET" and matches:
         form.company_id.data = matches[0].id
