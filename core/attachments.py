@@ -134,6 +134,13 @@ def record_for(entity: str, record_id: int, user: Any, action: str = "read") -> 
     return current_session().scalar(visible(select(model), user, action).where(model.id == record_id))
 
 
+def file_for(attachment_id: int, user: Any, action: str = "read") -> Attachment | None:
+    """A file, if ``user`` may do ``action`` on it (that is, on the record it belongs to)."""
+    from .access import visible
+
+    return current_session().scalar(visible(select(Attachment), user, action).where(Attachment.id == attachment_id))
+
+
 def may_update(entity: str, record_id: int, user: Any) -> bool:
     """Whether ``user`` may add and remove the files of that record."""
     from .access import visible

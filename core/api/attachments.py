@@ -10,10 +10,16 @@ from flask_login import current_user
 from flask_smorest import abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
-from sqlalchemy import select
-
-from ..access import visible
-from ..attachments import Attachment, AttachmentRefused, attach, attachments_of, file_response, may_update, record_for
+from ..attachments import (
+    Attachment,
+    AttachmentRefused,
+    attach,
+    attachments_of,
+    file_for,
+    file_response,
+    may_update,
+    record_for,
+)
 from ..db import current_session
 from . import ApiBlueprint
 
@@ -71,7 +77,7 @@ def upload(files: dict[str, Any], entity: str, record_id: int) -> Any:
 
 
 def _visible_file(attachment_id: int, action: str) -> Attachment:
-    item = current_session().scalar(visible(select(Attachment), current_user, action).where(Attachment.id == attachment_id))
+    item = file_for(attachment_id, current_user, action)
     if item is None:
         abort(404, message="No such file, or you may not reach it.")
     return item

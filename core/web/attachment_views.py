@@ -7,14 +7,11 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-
-from ..access import visible
 from ..attachments import (
-    Attachment,
     AttachmentRefused,
     attach,
     attachments_of,
+    file_for,
     file_response,
     may_update,
     record_for,
@@ -84,7 +81,7 @@ def upload_attachment(entity: str, record_id: int) -> Any:
 @core.route("/attachments/file/<int:attachment_id>")
 def download_attachment(attachment_id: int) -> Response:
     """A file, only for who may open the record it belongs to."""
-    item = current_session().scalar(visible(select(Attachment), current_user, "read").where(Attachment.id == attachment_id))
+    item = file_for(attachment_id, current_user, "read")
     if item is None:
         abort(404)
     return file_response(item)
@@ -94,7 +91,7 @@ def download_attachment(attachment_id: int) -> Response:
 def delete_attachment(attachment_id: int) -> Any:
     """Remove a file of a record the user may update."""
     session = current_session()
-    item = session.scalar(visible(select(Attachment), current_user, "delete").where(Attachment.id == attachment_id))
+    item = file_for(attachment_id, current_user, "delete")
     if item is None:
         abort(404)
     entity, record_id = item.entity, item.record_id
